@@ -1,0 +1,31 @@
+# The two commands: `make demo` sets everything up and runs the tour; `make test` sets
+# everything up and runs the test suite. Both work on a fresh Debian with python3, pip, gcc.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test setup bench conformance clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/incref tour
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+conformance: $(STAMP)
+	$(BIN)/python benchmarks/conformance.py
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -1,0 +1,30 @@
+"""Refcount schemes: each a small module whose `SCHEME` expands incref/decref into IR.
+
+Adding a scheme is one new module plus one line in `REGISTRY`."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from incref.schemes.base import Expansion, Scheme, apply_scheme  # noqa: F401
+
+# name -> module (relative to this package)
+REGISTRY: dict[str, str] = {
+    "plain": "plain",
+    "gil": "gil",
+    "atomic": "atomic",
+}
+
+
+class UnknownScheme(KeyError):
+    pass
+
+
+def names() -> list[str]:
+    return list(REGISTRY)
+
+
+def get(name: str) -> Scheme:
+    if name not in REGISTRY:
+        raise UnknownScheme(f"unknown scheme {name!r} (known: {', '.join(REGISTRY)})")
+    return import_module(f"incref.schemes.{REGISTRY[name]}").SCHEME

@@ -1,0 +1,134 @@
+"""What a refcount scheme is, and how one is applied to a scenario-level program.
+
+A scheme is a small object that says (1) how an object's count is laid out in memory,
+(2) what the object's *logical* count is (later schemes keep it in several fields),
+(3) which invariants it promises, and (4) how `incref` and `decref` expand into IR.
+The checker knows no scheme: `apply_scheme` turns every `Incref`/`Decref` into plain IR
+plus `ObjOp` markers, and engines only ever see the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Iterable
+
+from incref.ir.program import (
+    INVARIANTS, BinOp, Branch, Const, Decref, Expr, Free, Incref, Instr, Label, ObjectInfo,
+    ObjOp, Program, Reg, Thread, Var, link,
+)
+
+
+@dataclass
+class Expansion:
+    """What a scheme needs while expanding one operation in one thread: fresh register
+    and label names that cannot clash with the scenario's own."""
+
+    tid: int
+    nthreads: int
+    _counter: list[int] = field(default_factory=lambda: [0])
+
+    def reg(self, hint: str = "t") -> str:
+        self._counter[0] += 1
+        return f"__{hint}{self._counter[0]}"
+
+    def label(self, hint: str = "L") -> str:
+        self._counter[0] += 1
+        return f"__{hint}{self._counter[0]}"
+
+
+class Scheme:
+    """Base class: one field `<obj>.refcnt` holding the count, every invariant applies.
+    Subclasses override `incref`/`decref` and, when they keep the count elsewhere,
+    `layout` and `count`."""
+
+    name: str = ""
+    promise: str = ""
+    source: str = ""
+    invariants: frozenset[str] = frozenset(INVARIANTS)
+
+    def layout(self, obj: ObjectInfo, nthreads: int) -> dict[str, int]:
+        """Count fields of `obj` with their initial values (payload and freed flag are
+        added by `apply_scheme`)."""
+        return {obj.refcnt: obj.initial_count}
+
+    def count(self, obj: ObjectInfo, nthreads: int) -> Expr:
+        """The logical count, an expression over final values of locations."""
+        return Var(obj.refcnt)
+
+    def globals(self, program: Program) -> dict[str, int]:
+        """Scheme-wide locations (a global lock), with initial values."""
+        return {}
+
+    def incref(self, obj: ObjectInfo, x: Expansion) -> list[Instr]:
+        raise NotImplementedError
+
+    def decref(self, obj: ObjectInfo, x: Expansion) -> list[Instr]:
+        raise NotImplementedError
+
+
+def free_when_zero(obj: ObjectInfo, value: Expr, x: Expansion, origin: str) -> list[Instr]:
+    """CPython's `if (--op->ob_refcnt == 0) _Py_Dealloc(op)`: free when the count this
+    thread computed (`value`, in a register) is zero."""
+    skip = x.label("keep")
+    return [
+        Branch(BinOp("!=", value, Const(0)), skip, origin=origin),
+        Free(obj.name, origin=origin),
+        Label(skip),
+    ]
+
+
+def apply_scheme(program: Program, scheme: Scheme) -> Program:
+    """Expand `Incref`/`Decref` with `scheme`; re-lay object fields; keep branch targets."""
+    if program.scheme is not None and program.is_expanded and not _has_ops(program):
+        return replace(program, scheme=scheme.name)
+    nthreads = len(program.threads)
+    locations = dict(program.locations)
+    objects: dict[str, ObjectInfo] = {}
+    for name, obj in program.objects.items():
+        for loc in (obj.refcnt,):
+            locations.pop(loc, None)
+        count_fields = scheme.layout(obj, nthreads)
+        locations.update(count_fields)
+        others = tuple(f for f in obj.fields if f != obj.refcnt)
+        objects[name] = replace(
+            obj,
+            fields=tuple(count_fields) + others,
+            count=scheme.count(obj, nthreads),
+            invariants=frozenset(scheme.invariants),
+        )
+    locations.update(scheme.globals(program))
+    threads = [
+        Thread(t.tid, _expand_thread(t, objects, scheme, Expansion(t.tid, nthreads)), t.name)
+        for t in program.threads
+    ]
+    return replace(program, locations=locations, objects=objects, threads=tuple(threads), scheme=scheme.name)
+
+
+def _has_ops(program: Program) -> bool:
+    return any(isinstance(i, (Incref, Decref)) for t in program.threads for i in t.code)
+
+
+def _expand_thread(thread: Thread, objects: dict[str, ObjectInfo], scheme: Scheme, x: Expansion) -> tuple[Instr, ...]:
+    out: list[Instr] = []
+    for index, instr in enumerate(thread.code):
+        out.append(Label(f"@{index}"))
+        if isinstance(instr, Branch) and isinstance(instr.target, int):
+            instr = replace(instr, target=f"@{instr.target}")
+        if isinstance(instr, Incref):
+            obj = objects[instr.obj]
+            out.append(ObjOp("incref", obj.name, +1))
+            out.extend(_tag(scheme.incref(obj, x), f"incref {obj.name}"))
+        elif isinstance(instr, Decref):
+            obj = objects[instr.obj]
+            out.append(ObjOp("decref", obj.name, -1))
+            out.extend(_tag(scheme.decref(obj, x), f"decref {obj.name}"))
+        else:
+            out.append(instr)
+    out.append(Label(f"@{len(thread.code)}"))
+    return link(out)
+
+
+def _tag(code: Iterable[Instr], origin: str) -> list[Instr]:
+    """Mark every expanded instruction with the operation it implements (for traces)."""
+    return [i if isinstance(i, (Label, ObjOp)) or getattr(i, "origin", None) else replace(i, origin=origin) for i in code]
+
