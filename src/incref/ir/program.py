@@ -200,6 +200,7 @@ class Load:
     order: Order = Order.NA
     index: Expr | None = None
     exclusive: bool = False  # AArch64 LDXR/LDAXR: pairs with the next exclusive store
+    kind: str = ""  # architecture flavour where the order alone does not say it: "ldapr"
     origin: str = ""
 
 
