@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from incref.errors import UsageError
 from incref.schemes.base import Expansion, Scheme, apply_scheme  # noqa: F401
 
 # name -> module (relative to this package)
@@ -16,8 +17,8 @@ REGISTRY: dict[str, str] = {
 }
 
 
-class UnknownScheme(KeyError):
-    pass
+class UnknownScheme(UsageError):
+    """A scheme name that is not registered (exit 2 through the CLI)."""
 
 
 def names() -> list[str]:
