@@ -115,9 +115,10 @@ def context_type(nthreads: int) -> type[ctypes.Structure]:
 
 
 def run(program: Program, iterations: int, *, deadline: float | None = None,
-        jitter: int = DEFAULT_JITTER, seed: int = 1) -> RunResult:
+        jitter: int = DEFAULT_JITTER, seed: int = 1, progress=None) -> RunResult:
     """Run `program` (engine-level) `iterations` times on real cores; stop at `deadline`
-    seconds (the watchdog sets the stop flag every spin polls and joins every thread)."""
+    seconds (the watchdog sets the stop flag every spin polls and joins every thread).
+    `progress(done, iterations)` is called after every chunk."""
     check_iterations(iterations)
     p = codegen.plan(program)
     compiler = find_compiler()
@@ -151,6 +152,8 @@ def run(program: Program, iterations: int, *, deadline: float | None = None,
         timed_out = status == 1
         histogram.update(_row_tuples(rows, ctx.n, p.ncols))
         done += ctx.n
+        if progress is not None:
+            progress(done, iterations)
     result = _summarise(p, histogram, iterations)
     result.seconds = time.perf_counter() - start
     result.timed_out = timed_out
