@@ -1,1 +1,45 @@
-"""frontends layer."""
+"""Front ends: everything that turns a user's scenario into IR.
+
+`load_program` is the one entry point the CLI and the API use: a bundled example name, a
+native scenario file (`.inc`, `incref.frontends.scenario`) or a herd7 litmus file
+(`.litmus`, `incref.frontends.litmus`). The Python builder (`incref.frontends.builder`)
+produces the same IR from code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+from incref import examples
+from incref.errors import InputError, UsageError
+from incref.ir.program import Program
+
+
+def load_program(spec: str, params: Mapping[str, int] | None = None) -> Program:
+    """A scenario-level `Program` from a file path or a bundled example name.
+
+    `params` sets scenario parameters (`--set`); a litmus test has none. Raises
+    `InputError` (bad file) or `UsageError` (unknown example, parameter)."""
+    from incref.frontends import scenario
+
+    path = Path(spec)
+    if path.suffix == ".litmus":
+        if not path.is_file():
+            raise InputError("no such litmus file", spec)
+        if params:
+            raise UsageError(f"--set {next(iter(params))}: a litmus test has no parameters")
+        from incref.frontends import litmus
+
+        return litmus.parse_file(path)
+    if path.is_file():
+        return scenario.parse_file(path, params)
+    bundled = examples.path(spec)
+    if bundled is not None:
+        return scenario.parse_file(bundled, params)
+    if path.suffix or "/" in spec or "\\" in spec:
+        raise InputError("no such file", spec)
+    raise UsageError(f"unknown example {spec!r}; known examples: {', '.join(examples.names())} "
+                     "(or give the path of a .inc or .litmus file)")
+
+
+__all__ = ["load_program"]
