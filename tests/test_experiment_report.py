@@ -1,0 +1,84 @@
+"""Reports say what the result holds: numbers come from the result object, and the
+caveats depend on the interpreter's GIL state, not on canned text."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+
+from incref.hardware.experiments.report import findings, render
+from incref.hardware.experiments.results import (
+    ChildMemory, Contention, ContentionRow, Environment, ForkCow, PythonRace, RaceCase,
+)
+
+
+def env(gil: bool, cores: int = 2) -> Environment:
+    return Environment("3.13.1", "CPython", "/opt/py/bin/python3.13t", "free-threaded", gil, True,
+                       0.005, "Test CPU", cores, cores, "Linux")
+
+
+def race(gil: bool, plain_final: int) -> PythonRace:
+    def case(statement, final):
+        return RaceCase("global int", statement, ("LOAD_GLOBAL counter", "STORE_GLOBAL counter"), 2000, final, 0.1)
+    return PythonRace("python-race", env(gil), threads=2, increments=1000,
+                      cases=(case("counter += 1", plain_final), case("counter = counter + one()", 1234)))
+
+
+def text(result) -> str:
+    console = Console(width=200, record=True)
+    console.print(render(result))
+    return console.export_text()
+
+
+def test_race_numbers_come_from_the_result():
+    result = race(gil=True, plain_final=2000)
+    out = text(result)
+    assert "766 of 2,000 increments lost (383,000 per million)" in out
+    assert "not a guarantee" in out and "5 ms" in out
+    doc = json.loads(json.dumps(result.to_json()))
+    assert doc["cases"][1]["lost"] == 766 and doc["cases"][1]["lost_per_million"] == 383000.0
+
+
+def test_race_without_gil_tells_the_plain_race_story():
+    lines = findings(race(gil=False, plain_final=1500))
+    assert any("The GIL is off" in line for line in lines)
+    assert not any("not a guarantee" in line for line in lines)
+    assert "500 of 2,000 increments lost" in lines[0]
+
+
+def contention(gil: bool) -> Contention:
+    rows = tuple(ContentionRow(s, n, (t, t, t)) for s, n, t in
+                 (("shared", 1, 1.0), ("shared", 2, 3.0), ("private", 1, 1.0), ("private", 2, 1.2)))
+    return Contention("pyobject-contention", env(gil), threads=2, touches=1000, references_per_touch=8,
+                      repeats=3, rows=rows)
+
+
+def test_contention_ratio_and_gil_explanation():
+    free, locked = contention(gil=False), contention(gil=True)
+    assert free.ratio("shared") == 3.0 and free.ratio("private") == 1.2
+    assert "2.50x as long" in " ".join(findings(free))
+    assert "serialises" in " ".join(findings(locked)) and "serialises" not in " ".join(findings(free))
+    assert free.to_json()["shared_over_private"] == 2.5
+
+
+def test_fork_cow_subtracts_the_idle_baseline():
+    def child(behaviour, freeze, dirty_kb):
+        return ChildMemory(behaviour, behaviour, freeze, {"Rss": 200000, "Shared_Clean": 0, "Shared_Dirty": 100000,
+                                                          "Private_Clean": 0, "Private_Dirty": dirty_kb}, 0.01)
+    children = tuple(child(b, f, kb) for f in (False, True) for b, kb in
+                     (("idle", 1024), ("read", 11 * 1024), ("collect", 21 * 1024 if not f else 1024),
+                      ("read+collect", 21 * 1024), ("read-interned", 1024)))
+    result = ForkCow("fork-cow", env(True), objects=10, object_type="Node", objects_mb=10.0, strings_mb=5.0,
+                     interned_strings_immortal=True, interned_string_refcount=2**32 - 1, page_size=4096,
+                     children=children)
+    lines = findings(result)
+    assert "copy 10.0 MB" in lines[0]
+    assert "20.0 MB without gc.freeze() and 0.0 MB with it" in lines[1]
+    assert "immortal in this interpreter" in lines[3] and "copied 0.0 MB" in lines[3]
+
+
+def test_skipped_experiment_says_why():
+    result = ForkCow("fork-cow", env(True), skipped="needs Linux")
+    assert result.to_json()["skipped"] == "needs Linux" and "children" not in result.to_json()
+    assert "skipped: needs Linux" in text(result)
