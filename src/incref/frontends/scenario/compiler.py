@@ -102,7 +102,7 @@ class _Compiler:
     def error(self, message: str, pos: ast.Pos | None) -> InputError:
         lines = self.scenario.lines
         file = self.scenario.file or f"<scenario {self.scenario.name}>"
-        if pos is None:
+        if pos is None or self.scenario.file is None:  # a builder scenario has no text to point into
             return InputError(message, file)
         source = lines[pos.line - 1] if 0 < pos.line <= len(lines) else None
         return InputError(message, file, pos.line, pos.column, source)
