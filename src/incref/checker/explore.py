@@ -132,6 +132,11 @@ class TransitionSystem(Protocol):
         """Whether `thread`'s next action is disabled by shared state that another thread
         could change (waiting for a lock): such a thread cannot be explored alone."""
 
+    def control(self, state: State) -> Hashable:
+        """The part of `state` that `threads`, `future`, `waiting` and the footprints and
+        threads of `enabled` depend on (program counters, not data): the explorer
+        remembers which thread the reduction chose per control state."""
+
 
 class VisitedStore(Protocol):
     """The visited-state store: state -> id, with the parent pointer of the first (hence
@@ -222,14 +227,30 @@ def independent(t: Transition, fp: Footprint) -> bool:
     return not (t.writes & (fp.reads | fp.writes) or t.reads & fp.writes)
 
 
-def persistent_set(system: TransitionSystem, state: State, enabled: Sequence[Transition]) -> list[Transition] | None:
+def persistent_set(system: TransitionSystem, state: State, enabled: Sequence[Transition],
+                   memo: dict[Hashable, int | None] | None = None) -> list[Transition] | None:
     """The enabled transitions of one thread that no other thread can interfere with,
-    preferring the thread with fewest; None when no thread qualifies."""
+    preferring the thread with fewest; None when no thread qualifies. `memo` remembers
+    the choice per `system.control(state)`."""
+    key = None
+    if memo is not None:
+        key = system.control(state)
+        if memo.get(key, -1) is None:
+            return None
     by_thread: dict[int, list[Transition]] = {}
     for t in enabled:
         by_thread.setdefault(t.thread, []).append(t)
     if len(by_thread) < 2:
         return None
+    if memo is None:
+        return _choose(system, state, by_thread)
+    if key not in memo:
+        memo[key] = _choose(system, state, by_thread)
+    chosen = memo[key]
+    return None if chosen is None else by_thread[chosen]
+
+
+def _choose(system: TransitionSystem, state: State, by_thread: dict[int, list[Transition]]) -> int | None:
     others = list(system.threads(state))
     futures: dict[int, Footprint] = {}
     for p in sorted(by_thread, key=lambda q: (len(by_thread[q]), q)):
@@ -247,7 +268,7 @@ def persistent_set(system: TransitionSystem, state: State, enabled: Sequence[Tra
                 ok = False
                 break
         if ok:
-            return mine
+            return p
     return None
 
 
@@ -286,6 +307,7 @@ def explore(
     children: dict[int, list[int]] = {}
     endings: dict[int, Ending] = {}
     stop_reason = ""
+    memo: dict[Hashable, int | None] = {}
     try:
         while frontier:
             if max_states is not None and len(store) > max_states:
@@ -307,7 +329,7 @@ def explore(
             chosen: Sequence[Transition] = enabled
             succs: list[tuple[Transition, State]] | None = None
             if reduction:
-                ample = persistent_set(system, state, enabled)
+                ample = persistent_set(system, state, enabled, memo)
                 if ample is not None:
                     succs = [(t, system.step(state, t)) for t in ample]
                     if not system.acyclic and any(s in store for _, s in succs):
