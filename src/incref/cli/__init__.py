@@ -57,7 +57,7 @@ def main() -> None:
     (set INCREF_DEBUG=1 to see the traceback of an internal error)."""
     try:
         cli.main(standalone_mode=False)
-    except click.exceptions.NoArgsIsHelp as exc:  # pragma: no cover - click version dependent
+    except getattr(click.exceptions, "NoArgsIsHelpError", ()) as exc:  # click >= 8.2 only
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
         sys.exit(2)
     except click.exceptions.Exit as exc:
