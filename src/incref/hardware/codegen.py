@@ -532,3 +532,47 @@ static void *worker{t}(void *arg) {{
 }}
 """
 
+
+
+def bench_source(program: Program, bodies: dict[int, list[str]]) -> str:
+    """The C file for a benchmark: each thread `t` of `bodies` waits at the start barrier,
+    then runs its statements `c->n` times on the one shared slot and records its elapsed
+    nanoseconds in `c->ns[t]` (CLOCK_MONOTONIC around the whole loop, so the clock costs
+    nothing per iteration). `bodies` come from `ThreadEmitter.body` (a scheme's IR) or are
+    written by hand in incref itself; never from input."""
+    layout = Layout.of(program)
+    out = [prelude(len(bodies)), f"#define NLOC {max(len(layout.slots), 1)}"]
+    for t, body in sorted(bodies.items()):
+        regs = layout.regs.get(t, {})
+        decl = " ".join(f"i64 {c} = 0;" for c in regs.values())
+        lines = "\n            ".join(body)
+        out.append(f"""
+static void *worker{t}(void *arg) {{
+    struct ctx *c = arg;
+    i64 *mem = c->mem;
+    int sense = 0, flag = 0;
+    {decl}
+    pin(c, {t});
+    barrier(c, &sense);
+    double start = now_s();
+    for (i64 i = 0; i < c->n; i++) {{
+            {lines}
+    L_end:
+        CB();
+    }}
+    c->ns[{t}] = (i64)((now_s() - start) * 1e9);
+    (void)flag; (void)mem;
+    atomic_fetch_add(&c->finished, 1);
+    return 0;
+}}""")
+    out.append("static void *(*workers[NTHREADS])(void *) = {"
+               + ", ".join(f"worker{t}" for t in sorted(bodies)) + "};")
+    init = " ".join(f"c->mem[{layout.slots[name] * LINE_WORDS}] = {c_int(value)};"
+                    for name, value in sorted(program.locations.items()))
+    out.append(f"""
+int incref_bench(struct ctx *c, double deadline_s) {{
+    {init}
+    return run_workers(c, workers, deadline_s);
+}}
+""")
+    return "\n".join(out)
