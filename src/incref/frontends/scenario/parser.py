@@ -236,7 +236,7 @@ class _ToAst(Transformer):
 
     def rmw(self, meta, children):
         reg, op, order, loc, operand = children
-        return ast.RmwS(str(reg), op, loc, operand, *self._orders(order, 1), pos=_pos(meta))
+        return ast.RmwS(None if reg is None else str(reg), op, loc, operand, *self._orders(order, 1), pos=_pos(meta))
 
     def rmw_discard(self, meta, children):
         return self.rmw(meta, [None, *children])
