@@ -1,0 +1,161 @@
+"""The Python builder and the text format tell the same story in the same IR."""
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, strategies as st
+
+import incref
+from incref.errors import InputError, UsageError
+from incref.frontends import load_program
+from incref.frontends.scenario import ast, parse_text
+from incref.frontends.scenario.parser import parse_expr
+
+
+def without_file(program):
+    return replace(program, meta={k: v for k, v in program.meta.items() if k != "file"})
+
+
+def incref_race():
+    s = incref.Scenario("incref-race", "Two threads incref one object with a plain ++: can an increment be lost?")
+    s.param("threads", 2).param("ops", 1)
+    s.object("obj", 1)
+    with s.thread("worker", copies="threads") as t:
+        with t.repeat("ops"):
+            t.incref("obj")
+    s.forall("obj.refcnt == 1 + threads * ops")
+    return s
+
+
+def sb():
+    s = incref.Scenario("sb", "Store buffering: can both threads read 0? (TSO: yes, unless each thread fences)")
+    s.param("fence", 0).shared("x").shared("y")
+    for name, mine, other in (("t0", "x", "y"), ("t1", "y", "x")):
+        with s.thread(name) as t:
+            t.store(mine, 1, order="rlx")
+            with t.if_("fence"):
+                t.fence("sc")
+            t.load("r0", other, order="rlx")
+    s.exists("0:r0 == 0 && 1:r0 == 0")
+    return s
+
+
+def cas_counter():
+    s = incref.Scenario("cas-counter", "A compare-and-swap retry loop increments a shared counter: no update is lost")
+    s.param("threads", 2).shared("counter", 0)
+    with s.thread("worker", copies="threads") as t:
+        t.load("seen", "counter", order="rlx")
+        t.cas("counter", "seen", "seen + 1", reg="old", order="sc")
+        with t.while_("old != seen", max="threads - 1"):
+            t.assign("seen", "old")
+            t.cas("counter", "seen", "seen + 1", reg="old", order="sc")
+    s.forall("counter == threads")
+    return s
+
+
+def ttas_lock():
+    s = incref.Scenario("ttas-lock", "A test-and-test-and-set spin lock protects a plain increment of a shared counter")
+    s.param("threads", 2).shared("locked").shared("counter")
+    with s.thread("worker", copies="threads") as t:
+        t.await_("locked == 0", order="rlx")
+        t.cas("locked", 0, 1, reg="got", order="acq")
+        with t.while_("got != 0", max="threads - 1"):
+            t.await_("locked == 0", order="rlx")
+            t.cas("locked", 0, 1, reg="got", order="acq")
+        t.load("n", "counter")
+        t.store("counter", "n + 1")
+        t.store("locked", 0, order="rel")
+    s.forall("counter == threads")
+    return s
+
+
+def incref_decref():
+    s = incref.Scenario("incref-decref", "Two owners drop their references while one borrows the object: "
+                        "lost update, leak, use after free")
+    s.object("obj", 2)
+    with s.thread("borrower") as t:
+        t.incref("obj").use("obj").decref("obj").decref("obj")
+    with s.thread("other") as t:
+        t.decref("obj")
+    return s
+
+
+@pytest.mark.parametrize("build, params", [
+    (incref_race, {}), (incref_race, {"threads": 3, "ops": 2}), (sb, {}), (sb, {"fence": 1}),
+    (cas_counter, {"threads": 3}), (ttas_lock, {}), (incref_decref, {}),
+])
+def test_builder_and_bundled_file_give_equal_programs(build, params):
+    built = build().build(params)
+    loaded = load_program(built.name, params)
+    assert built == without_file(loaded)
+
+
+def test_if_else_and_every_statement_kind_match_the_text():
+    text = """scenario all
+    param k = 2
+    shared x = 0
+    mutex m
+    object o = 1 (owner=0)
+    thread a {
+      lock m
+      r = load.acq x
+      if r == 1 { store.rel x = 2 } else { s = fetch_add x, k }
+      exchange.rlx x, 3
+      cas.acq_rel.acq x, 0 -> 1
+      fence.acq
+      assert r <= k
+      unlock m
+      free o
+    }
+    thread b * k { decref o }
+    ~exists 0:r == 1 /\\ x = 2
+    """
+    s = incref.Scenario("all").param("k", 2).shared("x").mutex("m").object("o", 1, owner=0)
+    with s.thread("a") as t:
+        t.lock("m").load("r", "x", "acq")
+        with t.if_("r == 1"):
+            t.store("x", 2, "rel")
+        with t.else_():
+            t.fetch_add("x", "k", reg="s")
+        t.exchange("x", 3, order="rlx").cas("x", 0, 1, order="acq_rel", fail_order="acq")
+        t.fence("acq").assert_("r <= k").unlock("m").free("o")
+    with s.thread("b", copies="k") as t:
+        t.decref("o")
+    s.not_exists("0:r == 1 /\\ x = 2")
+    assert s.build() == without_file(parse_text(text))
+    assert s.build(k=3) == without_file(parse_text(text, {"k": 3}))
+
+
+def test_builder_errors_are_usage_or_input_errors():
+    s = incref.Scenario("bad")
+    with s.thread("t") as t:
+        with pytest.raises(UsageError, match="else_"):
+            t.else_()
+        with pytest.raises(UsageError, match="integer or an expression"):
+            t.store("x", 1.5)
+        with pytest.raises(InputError, match="unexpected"):
+            t.store("x", "1 +")
+        t.store("x", 1)
+    with pytest.raises(InputError, match="undefined shared location 'x'"):
+        s.build()
+    with pytest.raises(UsageError, match="no parameter 'n'"):
+        s.build(n=1)
+
+
+# ---- printing: the text of a condition parses back to the same tree
+
+_names = st.sampled_from(["r", "x", "obj.refcnt", "threads"]).map(ast.Name)
+_leaves = _names | st.integers(0, 99).map(ast.Num) | st.builds(ast.ThreadReg, st.sampled_from(["0", "1"]), st.just("r"))
+_binary = ["=>", "||", "&&", "==", "!=", "<", "<=", ">", ">=", "|", "^", "&", "<<", ">>", "+", "-", "*"]
+_exprs = st.recursive(
+    _leaves,
+    lambda inner: st.builds(ast.Bin, st.sampled_from(_binary), inner, inner)
+    | st.builds(ast.Un, st.sampled_from(["!", "-"]), inner),
+    max_leaves=12,
+)
+
+
+@given(_exprs)
+def test_printed_expressions_parse_back_to_the_same_tree(expr):
+    text = ast.to_text(expr)
+    assert parse_expr(text) == expr
