@@ -14,6 +14,15 @@ REGISTRY: dict[str, str] = {
     "plain": "plain",
     "gil": "gil",
     "atomic": "atomic",
+    "gil-nofence": "gil_nofence",
+    "arc": "arc",
+    "arc-relaxed": "arc_relaxed",
+    "shared_ptr": "shared_ptr",
+    "saturating": "saturating",
+    "immortal": "immortal",
+    "biased": "biased",
+    "deferred": "deferred",
+    "sharded": "sharded",
 }
 
 

@@ -10,11 +10,11 @@ plus `ObjOp` markers, and engines only ever see the result.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from incref.ir.program import (
-    INVARIANTS, BinOp, Branch, Const, Decref, Expr, Free, Incref, Instr, Label, ObjectInfo,
-    ObjOp, Program, Reg, Thread, Var, link,
+    INVARIANTS, BinOp, Branch, Const, Decref, Expr, Free, Incref, Instr, Label, Load, ObjectInfo,
+    ObjOp, Order, Program, Reg, Thread, Var, link,
 )
 
 
@@ -55,6 +55,11 @@ class Scheme:
         """The logical count, an expression over final values of locations."""
         return Var(obj.refcnt)
 
+    def object_invariants(self, obj: ObjectInfo) -> frozenset[str]:
+        """The invariants that apply to one object (an immortal object's count counts
+        nothing, so lost update and leak do not apply to it)."""
+        return frozenset(self.invariants)
+
     def globals(self, program: Program) -> dict[str, int]:
         """Scheme-wide locations (a global lock), with initial values."""
         return {}
@@ -65,6 +70,23 @@ class Scheme:
     def decref(self, obj: ObjectInfo, x: Expansion) -> list[Instr]:
         raise NotImplementedError
 
+    def thread_exit(self, objects: Mapping[str, ObjectInfo], x: Expansion) -> list[Instr]:
+        """Code a thread runs after its scenario code ends: biased counting merges the
+        objects queued to their owner (CPython `_Py_brc_remove_thread`), sharded counting
+        passes its grace period there. Most schemes do nothing."""
+        return []
+
+
+def dealloc(obj: ObjectInfo, origin: str = "") -> list[Instr]:
+    """Destroy `obj`: the destructor reads the payload (CPython `tp_dealloc`, Rust
+    `drop_in_place`, C++ `_M_dispose`), then the memory is freed. The read is what makes
+    a payload written by another thread without ordering a stale read (a use after free
+    in the axiomatic models, a data race under RC11)."""
+    return [
+        Load(None, obj.payload, Order.NA, origin=origin),
+        Free(obj.name, origin=origin),
+    ]
+
 
 def free_when_zero(obj: ObjectInfo, value: Expr, x: Expansion, origin: str) -> list[Instr]:
     """CPython's `if (--op->ob_refcnt == 0) _Py_Dealloc(op)`: free when the count this
@@ -72,7 +94,7 @@ def free_when_zero(obj: ObjectInfo, value: Expr, x: Expansion, origin: str) -> l
     skip = x.label("keep")
     return [
         Branch(BinOp("!=", value, Const(0)), skip, origin=origin),
-        Free(obj.name, origin=origin),
+        *dealloc(obj, origin),
         Label(skip),
     ]
 
@@ -94,7 +116,7 @@ def apply_scheme(program: Program, scheme: Scheme) -> Program:
             obj,
             fields=tuple(count_fields) + others,
             count=scheme.count(obj, nthreads),
-            invariants=frozenset(scheme.invariants),
+            invariants=scheme.object_invariants(obj),
         )
     locations.update(scheme.globals(program))
     threads = [
@@ -125,6 +147,7 @@ def _expand_thread(thread: Thread, objects: dict[str, ObjectInfo], scheme: Schem
         else:
             out.append(instr)
     out.append(Label(f"@{len(thread.code)}"))
+    out.extend(_tag(scheme.thread_exit(objects, x), "thread exit"))
     return link(out)
 
 
