@@ -25,7 +25,7 @@ from incref.errors import UsageError
 from incref.hardware import codegen
 from incref.hardware.compile import build, find_compiler
 from incref.hardware.environment import collect as collect_environment
-from incref.hardware.runner import context_type, thread_cpus
+from incref.hardware.runner import context_type, spin_mask, thread_cpus
 from incref.ir.program import (
     Decref, Incref, Instr, Order, Program, Rmw, Thread, default_object, link,
 )
@@ -145,12 +145,12 @@ class _Loop:
         self.lib.incref_bench.restype = ctypes.c_int
         self.lib.incref_bench.argtypes = [ctypes.c_void_p, ctypes.c_double]
         self.mem = (ctypes.c_int64 * (max(len(layout.slots), 3) * codegen.LINE_WORDS))()
-        cpus, _ = thread_cpus(self.nthreads)
+        cpus, self.shared = thread_cpus(self.nthreads)
         self.cpus = (ctypes.c_int * self.nthreads)(*cpus)
         self.ctx_type = context_type(self.nthreads)
 
     def time(self, n: int) -> list[float]:
-        ctx = self.ctx_type(mem=self.mem, n=n, cpus=self.cpus)
+        ctx = self.ctx_type(mem=self.mem, n=n, cpus=self.cpus, spin_mask=spin_mask(self.shared))
         if self.lib.incref_bench(ctypes.byref(ctx), 120.0) != 0:
             raise UsageError("the benchmark did not finish (threads could not start or it ran past 120 s)")
         return [ctx.ns[t] / n for t in range(self.nthreads)]

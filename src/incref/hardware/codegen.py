@@ -321,9 +321,9 @@ typedef uint64_t u64;
 #define F_ASSERT %(F_ASSERT)d
 #define F_LOOPBOUND %(F_LOOPBOUND)d
 #define F_STOP %(F_STOP)d
-/* one step of a spin wait: pause; every 1024 steps, leave if stopped, else yield the core
-   (threads may share cores) */
-#define SPIN(counter, on_stop) do { PAUSE(); if ((++(counter) & 1023u) == 0) { \
+/* one step of a spin wait: pause; every spin_mask + 1 steps (every step when threads share
+   cores), leave if stopped, else yield the core */
+#define SPIN(counter, on_stop) do { PAUSE(); if ((++(counter) & c->spin_mask) == 0) { \
     if (atomic_load_explicit(&c->stop, memory_order_relaxed)) on_stop; sched_yield(); } } while (0)
 
 static inline i64 add_(i64 a, i64 b) { return (i64)((u64)a + (u64)b); }
@@ -339,6 +339,7 @@ struct ctx {
     const int *cpus;     /* core of each thread, -1 for no pinning */
     u64 seed;
     i64 jitter;          /* max random delay (pause steps) after the start barrier */
+    u64 spin_mask;       /* see SPIN */
     _Atomic int stop;    /* set by the watchdog */
     _Atomic int finished;
     _Atomic int bar_count;

@@ -103,12 +103,18 @@ def thread_cpus(nthreads: int) -> tuple[tuple[int, ...], bool]:
     return tuple(usable[t % len(usable)] for t in range(nthreads)), nthreads > len(usable)
 
 
+def spin_mask(shared_cores: bool) -> int:
+    """How often a spinning thread yields its core: at once when threads share cores (the
+    thread it waits for may be queued behind it), else every 1024 pauses."""
+    return 0 if shared_cores else 1023
+
+
 def context_type(nthreads: int) -> type[ctypes.Structure]:
     """The ctypes mirror of the harness's `struct ctx` (codegen.PRELUDE)."""
     i64 = ctypes.c_int64
     return type("Ctx", (ctypes.Structure,), {"_fields_": [
         ("mem", ctypes.POINTER(i64)), ("rows", ctypes.POINTER(i64)), ("n", i64),
-        ("cpus", ctypes.POINTER(ctypes.c_int)), ("seed", ctypes.c_uint64), ("jitter", i64),
+        ("cpus", ctypes.POINTER(ctypes.c_int)), ("seed", ctypes.c_uint64), ("jitter", i64), ("spin_mask", ctypes.c_uint64),
         ("stop", ctypes.c_int), ("finished", ctypes.c_int), ("bar_count", ctypes.c_int),
         ("bar_sense", ctypes.c_int), ("done", i64 * nthreads), ("ns", i64 * nthreads),
     ]})
@@ -145,7 +151,8 @@ def run(program: Program, iterations: int, *, deadline: float | None = None,
         if deadline is not None and remaining <= 0:
             timed_out = True
             break
-        ctx = ctx_type(mem=mem, rows=rows, n=n, cpus=cpu_array, seed=seed + done, jitter=jitter)
+        ctx = ctx_type(mem=mem, rows=rows, n=n, cpus=cpu_array, seed=seed + done, jitter=jitter,
+                       spin_mask=spin_mask(shared))
         status = entry(ctypes.byref(ctx), remaining)
         if status < 0:
             raise UsageError("could not start the worker threads (pthread_create failed)")
