@@ -1,4 +1,4 @@
-"""`incref experiment` through the installed entry point: one JSON document on stdout."""
+"""`incref experiment` on the command line: one JSON document on stdout, exit codes."""
 
 from __future__ import annotations
 
@@ -7,24 +7,28 @@ import subprocess
 import sys
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from incref.cli import cli
+
 INCREF = str(Path(sys.executable).with_name("incref"))
 
 
-def incref(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([INCREF, "experiment", *args], capture_output=True, text=True, timeout=120)
+def invoke(*args: str):
+    return CliRunner().invoke(cli, ["experiment", *args])
 
 
 def test_list_json():
-    proc = incref("--list", "--json")
-    assert proc.returncode == 0
-    names = [e["name"] for e in json.loads(proc.stdout)["experiments"]]
+    result = invoke("--list", "--json")
+    assert result.exit_code == 0
+    names = [e["name"] for e in json.loads(result.stdout)["experiments"]]
     assert names == ["python-race", "fork-cow", "pyobject-contention"]
 
 
 def test_python_race_json_is_one_document_with_environment():
-    proc = incref("python-race", "--quick", "--json", "--threads", "2")
-    assert proc.returncode == 0, proc.stderr
-    doc = json.loads(proc.stdout)
+    result = invoke("python-race", "--quick", "--json", "--threads", "2")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
     assert doc["experiment"] == "python-race"
     assert {"python", "build", "gil_enabled", "cpu", "cores"} <= set(doc["environment"])
     assert doc["environment"]["python"] == ".".join(map(str, sys.version_info[:3]))
@@ -33,8 +37,8 @@ def test_python_race_json_is_one_document_with_environment():
     assert doc["findings"] and all(isinstance(line, str) for line in doc["findings"])
 
 
-def test_table_output_shows_the_measured_counts():
-    proc = incref("python-race", "--quick")
-    assert proc.returncode == 0, proc.stderr
-    assert "python-race: 2 threads x 100,000 increments" in proc.stdout
-    assert "lost" in proc.stdout
+def test_bad_usage_is_one_line_and_exit_2():
+    for args in (["no-such"], ["python-race", "--python", "/no/such/python"]):
+        proc = subprocess.run([INCREF, "experiment", *args], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert proc.stdout == "" and len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr

@@ -68,7 +68,7 @@ EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
     for e in (
         Experiment("python-race", "threads doing `counter += 1` on a shared int and a list element: increments lost",
-                   "python_race", {"increments": 1_000_000}, {"increments": 100_000}, _race),
+                   "python_race", {"increments": 1_000_000}, {"increments": 300_000}, _race),
         Experiment("fork-cow", "forked children reading objects: pages dirtied by refcounts vs the gc, with and without gc.freeze()",
                    "fork_cow", {"objects": 500_000}, {"objects": 100_000}, _fork_cow, uses_threads=False),
         Experiment("pyobject-contention", "threads writing one shared object's refcount vs private objects: time ratio N/1 threads",

@@ -85,9 +85,9 @@ def _(result: Contention) -> list[str]:
     if n > (env.usable_cores or 1):
         out.append(f"{n} threads on {env.usable_cores} usable cores: threads share cores, so ratios include that.")
     if env.gil_enabled:
-        out.append(f"The GIL lets one thread run Python at a time, so both ratios are near {n}: the lock "
-                   "serialises the threads and hides refcount contention; a free-threaded build "
-                   "(--python python3.13t) shows it.")
+        out.append(f"The GIL lets one thread run Python at a time: {n} threads take at least {n}x as long "
+                   "as one (more with the lock's hand-offs), whatever the sharing. The lock serialises the "
+                   "threads and hides refcount contention; a free-threaded build (--python python3.13t) shows it.")
     else:
         out.append(f"With the GIL off, {n} threads writing one object's count took "
                    f"{result.shared_over_private():.2f}x as long as "

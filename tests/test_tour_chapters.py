@@ -1,0 +1,127 @@
+"""The tour tells what the engines return: every verdict and number in a chapter's story
+is checked here against the engine's own result, computed independently by the test."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from incref.checker import check
+from incref.frontends import load_program
+from incref.schemes import apply_scheme, get
+from incref.tour import QUICK, Chapter, NotLanded, Sizes, require, tell
+
+
+def expanded(spec: str, scheme: str, **params: int):
+    return apply_scheme(load_program(spec, params), get(scheme))
+
+
+def without_seconds(doc):
+    """A result's JSON with its wall times removed (two runs never take the same time)."""
+    if isinstance(doc, dict):
+        return {k: without_seconds(v) for k, v in doc.items() if k != "seconds"}
+    if isinstance(doc, list):
+        return [without_seconds(v) for v in doc]
+    return doc
+
+
+@pytest.fixture(scope="module")
+def model() -> Chapter:
+    return tell("model", QUICK)
+
+
+def test_model_chapter_is_told(model):
+    assert model.omitted is None and model.seconds > 0
+
+
+def test_race_story_matches_the_checker(model):
+    race = check(expanded("incref-race", "plain"), "sc")
+    assert without_seconds(model.data["race"]) == without_seconds(race.to_json())
+    counts = sorted({o.state["obj.refcnt"] for o in race.outcomes})
+    assert counts == [2, 3]
+    story = " ".join(model.story)
+    assert "{" + ", ".join(map(str, counts)) + "}" in story
+    lost = next(v for v in race.violations if v.kind == "lost-update")
+    assert f"Shortest lost update, {len(lost.trace)} steps: {lost.message}" in story
+
+
+def test_race_timeline_is_the_renderers(model):
+    timeline = pytest.importorskip("incref.reports.timeline")
+    program = expanded("incref-race", "plain")
+    lost = next(v for v in check(program, "sc").violations if v.kind == "lost-update")
+    assert timeline.render_trace(program, lost) in model.figures
+
+
+def test_fix_verdicts_match_the_checker(model):
+    for scheme in ("gil", "atomic"):
+        program = expanded("incref-race", scheme, threads=QUICK.fix_threads, ops=QUICK.fix_ops)
+        for m in ("sc", "tso", "pso"):
+            result = check(program, m)
+            assert model.data["fixes"][scheme][m]["verdict"] == result.verdict == "safe"
+            assert f"{m.upper()} {result.verdict} ({result.stats.explored:,} states)" in " ".join(model.story)
+
+
+def test_decref_kinds_match_the_checker(model):
+    result = check(expanded("incref-decref", "plain"), "sc")
+    assert "use-after-free" in result.violation_kinds()
+    assert f"{result.verdict}, {', '.join(result.violation_kinds())}." in " ".join(model.story)
+
+
+def test_store_buffering_verdicts_come_from_outcomes(model):
+    def both_zero(m, fence):
+        return any(o.state["0:r0"] == 0 and o.state["1:r0"] == 0
+                   for o in check(expanded("sb", "plain", fence=fence), m).outcomes)
+
+    expected = {"SC": both_zero("sc", 0), "TSO": both_zero("tso", 0), "TSO + fence": both_zero("tso", 1)}
+    assert expected == {"SC": False, "TSO": True, "TSO + fence": False}
+    for label, allowed in expected.items():
+        assert model.data["sb"][label]["relaxed_outcome"] is allowed
+        assert f"{label} {'allowed' if allowed else 'forbidden'}" in " ".join(model.story)
+
+
+def test_python_chapter_numbers_are_the_experiments():
+    chapter = tell("python", QUICK)
+    race = chapter.data["python-race"]
+    story = " ".join(chapter.story)
+    for case in race["cases"]:
+        assert case["lost"] == case["expected"] - case["final"]
+        assert f"`{case['statement']}` ({case['target']}): {case['lost']:,} of {case['expected']:,}" in story
+    assert f"{chapter.data['pyobject-contention']['ratio_shared']:.2f}x" in story
+
+
+@pytest.mark.slow
+def test_hardware_chapter_numbers_are_the_runners():
+    tiny = Sizes(run_iterations=20_000, bench_schemes=("plain", "atomic"), bench_runs=1)
+    chapter = tell("hardware", tiny)
+    assert chapter.omitted is None, chapter.omitted
+    story = " ".join(chapter.story)
+    for scheme, run in chapter.data["runs"].items():
+        assert f"{scheme}: {run['lost_updates']:,} of {run['refcount_ops']:,} increments lost" in story
+    assert chapter.data["runs"]["atomic"]["lost_updates"] == 0
+    assert chapter.data["runs"]["gil"]["lost_updates"] == 0
+    ns = {(m["scheme"], m["threads"]): m["ns_per_op"] for m in chapter.data["bench"]["measurements"]}
+    shown = re.search(r"atomic costs ([\d.]+) ns/op alone against plain's ([\d.]+)", story)
+    assert shown and float(shown[1]) == pytest.approx(ns["atomic", 1], abs=0.006)
+    assert float(shown[2]) == pytest.approx(ns["plain", 1], abs=0.006)
+
+
+def test_a_missing_engine_omits_its_chapter_with_the_reason():
+    with pytest.raises(NotLanded, match="incref.no_such_engine has not landed"):
+        require("incref.no_such_engine")
+    with pytest.raises(NotLanded, match="incref.checker.no_such_api has not landed"):
+        require("incref.checker", "check", "no_such_api")
+    assert require("incref.checker", "check").check is check
+
+
+def test_omitted_chapter_has_no_story(monkeypatch):
+    import incref.tour as tour
+
+    def needs_missing_engine(chapter, sizes):
+        require("incref.no_such_engine", "simulate")
+
+    monkeypatch.setitem(tour.CHAPTERS, "coherence", ("Coherence", needs_missing_engine))
+    chapter = tell("coherence", QUICK)
+    assert chapter.omitted == "not told yet: incref.no_such_engine has not landed"
+    assert chapter.to_json() == {"name": "coherence", "title": "Coherence", "seconds": chapter.to_json()["seconds"],
+                                 "omitted": chapter.omitted}
