@@ -105,12 +105,10 @@ def loop_program(variant: Variant, nthreads: int, sharing: str) -> tuple[Program
     return program.with_threads(Thread(t, tuple(b)) for t, b in bodies.items()), bodies
 
 
-HAND_WRITTEN_PLAIN = [
-    "{ volatile i64 *rc = (volatile i64 *)mem;",
-    "  *rc = *rc + 1; CB();",
-    "  i64 v = *rc - 1; *rc = v; CB();",
-    "  if (v == 0) { (void)*(volatile i64 *)(mem + 8); *(volatile i64 *)(mem + 16) = 1; } }",
-]
+HAND_WRITTEN_PLAIN = """{{ volatile i64 *rc = (volatile i64 *)(mem + {refcnt});
+  *rc = *rc + 1; CB();
+  i64 v = *rc - 1; *rc = v; CB();
+  if (v == 0) {{ (void)*(volatile i64 *)(mem + {payload}); *(volatile i64 *)(mem + {freed}) = 1; }} }}"""
 """`Py_INCREF` then `Py_DECREF` written by hand with volatile accesses on one count (the
 reference the generated `plain` loop must match within 10 %)."""
 
@@ -199,8 +197,8 @@ def bench_hand_written(nthreads: int, sharing: str, runs: int = RUNS) -> Measure
     bodies = {}
     for t in range(nthreads):
         obj = f"o{t}" if sharing == "private" else "o0"
-        base = layout.slots[f"{obj}.refcnt"] * codegen.LINE_WORDS
-        bodies[t] = [f"{{ i64 *mem_ = mem; i64 *mem = mem_ + {base};"] + HAND_WRITTEN_PLAIN + ["}"]
+        offsets = {f: layout.slots[f"{obj}.{f}"] * codegen.LINE_WORDS for f in ("refcnt", "payload", "freed")}
+        bodies[t] = HAND_WRITTEN_PLAIN.format(**offsets).splitlines()
     return measure(program, bodies, name="hand-written C", sharing=sharing, runs=runs,
                    note="volatile ++/-- written by hand")
 
