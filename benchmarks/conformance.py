@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from multiprocessing import Pool
 from pathlib import Path
 
+from incref.frontends.litmus.verdict import run_file
+
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "conformance" / "dat3m"
 EXPECTED = {"tso": "TSO-expected.csv", "armv8": "ARM8-expected.csv", "rc11": "RC11-expected.csv",
             "c11": "C11-expected.csv"}
@@ -71,8 +73,6 @@ def read_skip(corpus: Path) -> set[str]:
 
 def _check_one(job: tuple[str, str, str, float]) -> tuple[str, str, bool | None, str | None, float]:
     corpus, path, model, timeout = job
-    from incref.frontends.litmus.verdict import run_file
-
     try:
         v = run_file(Path(corpus) / path, model, timeout=timeout)
     except Exception as exc:  # noqa: BLE001 - an engine crash is a finding to list, not a stop

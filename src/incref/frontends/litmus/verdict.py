@@ -107,7 +107,11 @@ def run_file(path: str | Path, model: str | None = None, *, timeout: float | Non
     except InputError as exc:
         return Verdict(_name_of(path), path, model, "malformed", str(exc), seconds=time.monotonic() - start)
     model = model or DEFAULT_MODEL[program.meta["arch"]]
-    res = check(program, model, engine=engine, timeout=timeout, max_states=max_states)
+    try:
+        res = check(program, model, engine=engine, timeout=timeout, max_states=max_states)
+    except Unsupported as exc:  # a feature this model's engine does not run (exclusives under tso)
+        return Verdict(program.name, path, model, "unsupported", exc.feature, program,
+                       seconds=time.monotonic() - start)
     cond = program.condition
     positive = sum(o.count for o in res.outcomes if cond.satisfied_by(o.state))
     negative = sum(o.count for o in res.outcomes) - positive

@@ -1,0 +1,63 @@
+"""`incref litmus`: herd7's text, one JSON object per test, directory runs that go on past a
+malformed file, and exit code 2 with one located line for a malformed file."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from incref import catalogue
+from incref.cli import cli
+
+SB = catalogue.get("x86/SB").path
+
+
+def test_text_output_reads_like_herd7():
+    result = CliRunner().invoke(cli, ["litmus", str(SB)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Test SB Allowed"
+    assert lines[1] == "States 4"
+    assert "0:EAX=0; 1:EAX=0;" in lines[2:6]
+    assert lines[6] == "Ok"
+    assert lines[7] == "Witnesses"
+    assert lines[8].startswith("Positive: ") and " Negative: " in lines[8]
+    assert lines[9] == "Condition exists (0:EAX=0 /\\ 1:EAX=0)"
+    assert lines[10].startswith("Observation SB Sometimes ")
+    assert lines[11].startswith("Time SB ")
+
+
+def test_json_one_object_per_test_and_model_choice():
+    result = CliRunner().invoke(cli, ["litmus", str(SB), "--model", "sc", "--json"])
+    doc = json.loads(result.output)
+    assert doc["test"] == "SB" and doc["model"] == "sc" and doc["result"] == "No"
+    assert doc["condition"] is False and doc["racy"] is False and doc["states"] == 3
+    assert {"0:EAX": 0, "1:EAX": 0} not in [o["state"] for o in doc["outcomes"]]
+    assert doc["positive"] == 0 and doc["negative"] > 0
+
+
+def test_directory_run_reports_malformed_and_goes_on(tmp_path: Path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "SB.litmus").write_text(SB.read_text())
+    (tmp_path / "bad.litmus").write_text("X86 bad\n{ x=0; }\n P0 ;\n FROB [x] ;\nexists (x=0)\n")
+    (tmp_path / "ldp.litmus").write_text("AArch64 ldp\n{ 0:X1=x; }\n P0 ;\n LDP W0,W2,[X1] ;\nexists (x=0)\n")
+    proc = subprocess.run([sys.executable, "-c", "from incref.cli import main; main()", "litmus", str(tmp_path),
+                           "--json"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    docs = json.loads(proc.stdout)
+    assert [d["result"] for d in docs] == ["malformed", "unsupported", "Ok"]
+    assert docs[1]["reason"] == "AArch64 instruction LDP"
+    assert "bad.litmus:4:2: unknown X86 instruction 'FROB'" in proc.stderr
+    assert "Summary: 3 tests" in proc.stderr
+
+
+def test_malformed_single_file_is_one_line_and_exit_2(tmp_path: Path):
+    bad = tmp_path / "t.litmus"
+    bad.write_text("X86 t\n{ x=0; }\n P0 ;\n MOV [x],$1 ;\nexists (x=1 /\\ (x=2)\n")
+    proc = subprocess.run([sys.executable, "-c", "from incref.cli import main; main()", "litmus", str(bad)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    err = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(err) == 1 and f"{bad}:5:" in err[0] and "Traceback" not in proc.stderr
