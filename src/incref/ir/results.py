@@ -18,6 +18,11 @@ VIOLATION_KINDS = (
     "assertion",
     "condition",
     "data-race",
+    # the cache simulator's coherence invariants (Primer, 2nd ed., section 2.3) and a
+    # protocol table reaching a cell it marks impossible
+    "swmr",
+    "data-value",
+    "protocol",
 )
 
 VERDICTS = ("safe", "violation", "incomplete")
@@ -98,6 +103,9 @@ class CheckResult:
     condition_text: str | None = None
     condition_holds: bool | None = None
     incomplete_reason: str | None = None
+    # an engine's chosen execution for the condition (the axiomatic engine's `Witness`),
+    # rendered by `incref.reports.graph`; not part of `to_json`
+    witness: Any = None
 
     @property
     def verdict(self) -> str:

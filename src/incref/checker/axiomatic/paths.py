@@ -1,0 +1,265 @@
+"""Per-thread paths: what one thread does for each choice of the values its reads return.
+
+An axiomatic execution is a choice of one path per thread plus `rf` and `co`. A read's
+value decides branches, registers and `index` addresses, so a thread's path is fixed by
+its read values. Read values come from a per-location *value set*, an over-approximation
+computed by fixpoint: start from the initial values, enumerate every path, add every
+value written, repeat. A value that needs a chain of k dependent writes appears after k
+rounds; no execution has more writes than the longest path tuple, so the rounds are
+bounded and the set is complete. Spurious values cost nothing: a read must later be
+matched with a write of exactly its value (`search.py`), which rules them out.
+
+Events here are local to the thread (indices into `Path.events`); `graph.py` numbers them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping
+
+from incref.ir.program import (
+    RMW_OPS, Assert, Assign, Assume, Branch, Cas, Fence, Free, Instr, Load, Lock, LoopBound, ObjOp,
+    Order, Program, Rmw, Store, Thread, Unlock, desugar_locks, evaluate, names_in,
+)
+
+MAX_STEPS = 2000  # instructions one path may execute before we call it a loop bound
+
+
+@dataclass(frozen=True, slots=True)
+class LocalEvent:
+    """One event of a thread path. `kind` is R, W or F; `deps` masks are over the indices
+    of earlier read events of the same path (address, data and control dependencies);
+    `rmw_of` is the index of the read a write is atomic with (RMW, CAS, exclusive pair)."""
+
+    kind: str
+    loc: str | None
+    value: int
+    order: Order
+    instr: Instr
+    addr: int = 0
+    data: int = 0
+    ctrl: int = 0
+    rmw_of: int | None = None
+    locked: bool = False
+    flavour: str = ""  # "ldapr" for LDAPR loads
+    free_of: str | None = None  # the object a Free event frees
+
+
+@dataclass(frozen=True)
+class Path:
+    """One complete run of a thread for one choice of read values."""
+
+    events: tuple[LocalEvent, ...]
+    regs: Mapping[str, int]
+    deltas: Mapping[str, int]  # object -> sum of ObjOp deltas executed
+    failed_assert: str | None = None
+    loop_bound: str | None = None
+
+
+@dataclass
+class _State:
+    pc: int = 0
+    regs: dict[str, int] = field(default_factory=dict)
+    taint: dict[str, int] = field(default_factory=dict)  # register -> read-event mask
+    ctrl: int = 0
+    events: list[LocalEvent] = field(default_factory=list)
+    deltas: dict[str, int] = field(default_factory=dict)
+    excl: int | None = None  # index of the pending exclusive load
+    steps: int = 0
+
+    def fork(self) -> "_State":
+        return _State(self.pc, dict(self.regs), dict(self.taint), self.ctrl, list(self.events),
+                      dict(self.deltas), self.excl, self.steps)
+
+
+def _split_orders(order: Order) -> tuple[Order, Order]:
+    """The modes of the read and the write of an RMW of `order` (C11: an acq_rel RMW is an
+    acquire read and a release write)."""
+    read = {Order.REL: Order.RLX, Order.ACQ_REL: Order.ACQ}.get(order, order)
+    write = {Order.ACQ: Order.RLX, Order.ACQ_REL: Order.REL}.get(order, order)
+    return read, write
+
+
+class ThreadPaths:
+    """Enumerates the paths of one thread of an engine-level program."""
+
+    def __init__(self, program: Program, thread: Thread):
+        self.program = program
+        self.tid = thread.tid
+        self.code = desugar_locks(thread.code, thread.tid)
+        self.locked_instrs = _lock_positions(thread.code)
+
+    def initial(self) -> _State:
+        regs = {r: v for (t, r), v in self.program.init_regs.items() if t == self.tid}
+        return _State(regs=regs)
+
+    def paths(self, values: Mapping[str, set[int]]) -> Iterator[Path]:
+        """Every path when a read of `loc` may return any value in `values[loc]`."""
+        stack = [self.initial()]
+        while stack:
+            st = stack.pop()
+            yield from self._run(st, values, stack)
+
+    def _loc(self, instr, st: _State) -> tuple[str, int]:
+        if instr.index is None:
+            return instr.loc, 0
+        i = evaluate(instr.index, st.regs)
+        mask = self._taint(instr.index, st)
+        return (instr.loc if i == 0 else f"{instr.loc}[{i}]"), mask
+
+    def _taint(self, expr, st: _State) -> int:
+        mask = 0
+        for name in names_in(expr):
+            mask |= st.taint.get(name, 0)
+        return mask
+
+    def _read_choices(self, loc: str, values: Mapping[str, set[int]]) -> list[int]:
+        return sorted(values.get(loc, {self.program.locations.get(loc, 0)}))
+
+    def _run(self, st: _State, values, stack) -> Iterator[Path]:
+        code = self.code
+        while True:
+            if st.pc >= len(code):
+                yield Path(tuple(st.events), st.regs, st.deltas)
+                return
+            st.steps += 1
+            if st.steps > MAX_STEPS:
+                yield Path(tuple(st.events), st.regs, st.deltas, loop_bound=f"more than {MAX_STEPS} steps")
+                return
+            instr = code[st.pc]
+            st.pc += 1
+            locked = st.pc - 1 in self.locked_instrs
+            t = type(instr)
+            if t is Load:
+                loc, addr = self._loc(instr, st)
+                choices = self._read_choices(loc, values)
+                if not choices:
+                    return
+                for v in choices[1:]:
+                    other = st.fork()
+                    self._load(other, instr, loc, addr, v)
+                    stack.append(other)
+                self._load(st, instr, loc, addr, choices[0])
+            elif t is Store:
+                loc, addr = self._loc(instr, st)
+                value = evaluate(instr.value, st.regs)
+                data = self._taint(instr.value, st)
+                if instr.status is None:
+                    st.events.append(LocalEvent("W", loc, value, instr.order, instr, addr, data, st.ctrl, locked=locked))
+                    continue
+                pair = st.excl
+                st.excl = None
+                fail = st.fork()
+                fail.regs[instr.status] = 1
+                fail.taint[instr.status] = 0
+                stack.append(fail)
+                if pair is None or st.events[pair].loc != loc:
+                    return  # a store-exclusive with no matching load-exclusive only fails
+                st.events.append(LocalEvent("W", loc, value, instr.order, instr, addr, data, st.ctrl, rmw_of=pair))
+                st.regs[instr.status] = 0
+                st.taint[instr.status] = 0
+            elif t is Rmw or t is Cas:
+                loc, addr = self._loc(instr, st)
+                rd, wr = _split_orders(instr.order)
+                choices = self._read_choices(loc, values)
+                for v in choices[1:]:
+                    other = st.fork()
+                    self._rmw(other, instr, loc, addr, v, rd, wr)
+                    stack.append(other)
+                self._rmw(st, instr, loc, addr, choices[0], rd, wr)
+            elif t is Fence:
+                st.events.append(LocalEvent("F", None, 0, instr.order, instr, ctrl=st.ctrl, locked=locked))
+            elif t is Assign:
+                st.regs[instr.reg] = evaluate(instr.value, st.regs)
+                st.taint[instr.reg] = self._taint(instr.value, st)
+            elif t is Branch:
+                st.ctrl |= self._taint(instr.cond, st)
+                if evaluate(instr.cond, st.regs):
+                    st.pc = instr.target
+            elif t is Assume:
+                st.ctrl |= self._taint(instr.cond, st)
+                if not evaluate(instr.cond, st.regs):
+                    return
+            elif t is Assert:
+                if not evaluate(instr.cond, st.regs):
+                    yield Path(tuple(st.events), st.regs, st.deltas,
+                               failed_assert=instr.message or f"assert {instr.cond}")
+                    return
+            elif t is LoopBound:
+                yield Path(tuple(st.events), st.regs, st.deltas, loop_bound=instr.message or "loop bound")
+                return
+            elif t is Free:
+                st.events.append(LocalEvent("W", f"{instr.obj}.freed", 1, Order.NA, instr,
+                                            ctrl=st.ctrl, free_of=instr.obj))
+            elif t is ObjOp:
+                st.deltas[instr.obj] = st.deltas.get(instr.obj, 0) + instr.delta
+            else:
+                raise NotImplementedError(f"axiomatic engine: instruction {instr!r}")
+
+    def _load(self, st: _State, instr: Load, loc: str, addr: int, value: int) -> None:
+        index = len(st.events)
+        st.events.append(LocalEvent("R", loc, value, instr.order, instr, addr, 0, st.ctrl,
+                                    flavour=instr.kind))
+        if instr.exclusive:
+            st.excl = index
+        if instr.reg is not None:
+            st.regs[instr.reg] = value
+            st.taint[instr.reg] = 1 << index
+
+    def _rmw(self, st: _State, instr, loc: str, addr: int, old: int, rd: Order, wr: Order) -> None:
+        index = len(st.events)
+        if type(instr) is Rmw:
+            new = RMW_OPS[instr.op](old, evaluate(instr.operand, st.regs))
+            data = self._taint(instr.operand, st) | (1 << index)
+            success = True
+        else:
+            success = old == evaluate(instr.expected, st.regs)
+            new = evaluate(instr.desired, st.regs)
+            data = self._taint(instr.desired, st) | self._taint(instr.expected, st)
+            if not success:
+                rd = instr.fail_order
+        st.events.append(LocalEvent("R", loc, old, rd, instr, addr, 0, st.ctrl, locked=True))
+        if success:
+            st.events.append(LocalEvent("W", loc, new, wr, instr, addr, data, st.ctrl, rmw_of=index, locked=True))
+        if instr.reg is not None:
+            st.regs[instr.reg] = old
+            st.taint[instr.reg] = 1 << index
+
+
+def _lock_positions(code) -> set[int]:
+    """Positions, in the desugared code, of the stores that implement `Unlock`: the
+    operational engines drain the store buffer there, so TSO/PSO treat them as locked."""
+    out, pos = set(), 0
+    for instr in code:
+        if isinstance(instr, Unlock):
+            out.add(pos)
+        pos += 2 if isinstance(instr, Lock) else 1
+    return out
+
+
+def value_sets(program: Program, threads: list[ThreadPaths]) -> dict[str, set[int]]:
+    """The fixpoint described in the module docstring. Round k reads only the values of
+    round k-1, so it holds exactly the values a chain of at most k writes can produce;
+    no execution has more writes than the sum over threads of their longest path's."""
+    values: dict[str, set[int]] = {loc: {v} for loc, v in program.locations.items()}
+    rounds = 0
+    while True:
+        rounds += 1
+        snapshot = {loc: set(vs) for loc, vs in values.items()}
+        most_writes = 0
+        grew = False
+        for tp in threads:
+            longest = 0
+            for path in tp.paths(snapshot):
+                writes = 0
+                for ev in path.events:
+                    if ev.kind == "W":
+                        writes += 1
+                        seen = values.setdefault(ev.loc, {program.locations.get(ev.loc, 0)})
+                        if ev.value not in seen:
+                            seen.add(ev.value)
+                            grew = True
+                longest = max(longest, writes)
+            most_writes += longest
+        if not grew or rounds >= most_writes:
+            return values

@@ -1,0 +1,233 @@
+"""Enumerating consistent executions with pruning.
+
+For a program, the search picks one path per thread (a skeleton; a read's value must be
+writable by some thread, checked as threads are added), then builds `rf` one read at a
+time and `co` one write at a time, checking the model on every *partial* graph. As in
+GenMC (Kokologiannakis, Raad, Vafeiadis, PLDI 2019, section 4; Kokologiannakis et al.,
+CAV 2021) an inconsistent prefix is abandoned with all its completions: that is sound
+for every axiom whose relation is monotone in `rf`/`co` (`cat.Model.pruning`), and the
+full model is checked on each complete graph. Partial `co` is a prefix of the coherence
+order of each location: the chosen writes come before every write not yet placed.
+
+A read may only read a write of the same location and value; `co` always contains the
+edges every coherent graph has (`Skeleton.forced_co`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from incref.checker.axiomatic.graph import Execution, Skeleton
+from incref.checker.axiomatic.paths import Path, ThreadPaths, value_sets
+from incref.ir.program import Program
+from incref.models.axiomatic import relalg as ra
+from incref.models.axiomatic.cat import Model
+
+
+class Budget(Exception):
+    """The exploration ran out of states or time; `reason` says which."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Counter:
+    max_states: int | None = None
+    deadline: float | None = None
+    progress: Callable[[int], None] | None = None
+    explored: int = 0
+    skeletons: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+
+    def visit(self) -> None:
+        self.explored += 1
+        if self.max_states is not None and self.explored > self.max_states:
+            raise Budget(f"state budget of {self.max_states} partial graphs exhausted")
+        if not self.explored & 1023:
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                raise Budget("time budget exhausted")
+            if self.progress is not None:
+                self.progress(self.explored)
+
+
+def skeletons(program: Program, counter: Counter) -> Iterator[Skeleton]:
+    """Every tuple of thread paths whose reads could all be matched by some write."""
+    threads = [ThreadPaths(program, t) for t in program.threads]
+    values = value_sets(program, threads)
+    per_thread = [list(tp.paths(values)) for tp in threads]
+    # values each thread can write to each location, over all its paths
+    writable = [{} for _ in per_thread]
+    for k, paths in enumerate(per_thread):
+        for path in paths:
+            for ev in path.events:
+                if ev.kind == "W":
+                    writable[k].setdefault(ev.loc, set()).add(ev.value)
+    later: list[dict[str, set[int]]] = [{} for _ in range(len(per_thread) + 1)]
+    for k in range(len(per_thread) - 1, -1, -1):
+        merged = {loc: set(vs) for loc, vs in later[k + 1].items()}
+        for loc, vs in writable[k].items():
+            merged.setdefault(loc, set()).update(vs)
+        later[k] = merged
+
+    chosen: list[Path] = []
+    written: dict[str, list[int]] = {}
+
+    def readable(ev, k: int) -> bool:
+        if ev.value == program.locations.get(ev.loc, 0):
+            return True
+        if ev.value in written.get(ev.loc, ()):
+            return True
+        return ev.value in later[k + 1].get(ev.loc, ())
+
+    def extend(k: int) -> Iterator[Skeleton]:
+        if k == len(per_thread):
+            # every read needs a write of its value from any thread
+            for path in chosen:
+                for ev in path.events:
+                    if ev.kind == "R" and not _matched(ev, program, written):
+                        return
+            counter.skeletons += 1
+            yield Skeleton(program, list(chosen))
+            return
+        for path in per_thread[k]:
+            counter.visit()
+            added = [ev for ev in path.events if ev.kind == "W"]
+            for ev in added:
+                written.setdefault(ev.loc, []).append(ev.value)
+            chosen.append(path)
+            if all(readable(ev, k) for p in chosen for ev in p.events if ev.kind == "R"):
+                yield from extend(k + 1)
+            chosen.pop()
+            for ev in added:
+                written[ev.loc].pop()
+
+    yield from extend(0)
+
+
+def _matched(ev, program: Program, written: dict[str, list[int]]) -> bool:
+    return ev.value == program.locations.get(ev.loc, 0) or ev.value in written.get(ev.loc, ())
+
+
+def executions(sk: Skeleton, model: Model, counter: Counter) -> Iterator[Execution]:
+    """The consistent executions of one skeleton."""
+    static = model.prepare(sk.base, sk.sets)
+    sets = sk.sets
+    n = sk.n
+    events = sk.events
+    writes_mask = sets["W"]
+    reads = [ev.eid for ev in events if ev.kind == "R"]
+    candidates: list[list[int]] = []
+    for r in reads:
+        ev = events[r]
+        same = sk.by_loc[ev.loc] & writes_mask
+        cands = [w for w in ra.bits(same) if events[w].value == ev.value and not (sk.po[r] >> w) & 1]
+        if not cands:
+            return
+        candidates.append(cands)
+    forced = sk.forced_co()
+    rf = [0] * n
+    rf_of: dict[int, int] = {}
+
+    def consistent_partial(co) -> bool:
+        counter.visit()
+        failed = model.failing_axiom(static, sets, tuple(rf), co, partial=True)
+        if failed is not None:
+            counter.rejected[failed] = counter.rejected.get(failed, 0) + 1
+            return False
+        return True
+
+    locs = [loc for loc, mask in sk.by_loc.items() if bin(mask & writes_mask).count("1") > 2]
+
+    def choose_rf(i: int) -> Iterator[Execution]:
+        if i == len(reads):
+            co = _coherent_co(sk, rf_of, forced)
+            if co is not None:
+                yield from choose_co(0, co, _rmw_successors(sk, rf_of))
+            return
+        r = reads[i]
+        for w in candidates[i]:
+            rf[w] |= 1 << r
+            rf_of[r] = w
+            if consistent_partial(forced):
+                yield from choose_rf(i + 1)
+            rf[w] &= ~(1 << r)
+            del rf_of[r]
+
+    def choose_co(li: int, co: tuple[int, ...], succ: dict[int, int]) -> Iterator[Execution]:
+        if li == len(locs):
+            counter.visit()
+            rf_t = tuple(rf)
+            failed = model.failing_axiom(static, sets, rf_t, co)
+            if failed is None:
+                yield Execution(sk, dict(rf_of), co, rf_t, static)
+            else:
+                counter.rejected[failed] = counter.rejected.get(failed, 0) + 1
+            return
+        if li and not consistent_partial(co):
+            return
+        loc = locs[li]
+        init = sk.init_of[loc]
+        mask = sk.by_loc[loc] & writes_mask & ~(1 << init)
+        yield from place(li, co, mask, succ.get(init), succ)
+
+    def place(li: int, co: tuple[int, ...], remaining: int, must: int | None, succ) -> Iterator[Execution]:
+        """Order the `remaining` writes of location `li` after those already placed;
+        `must` is the write that has to come next (an RMW reading the last one placed)."""
+        if not remaining:
+            yield from choose_co(li + 1, co, succ)
+            return
+        for w in ra.bits(remaining if must is None else remaining & (1 << must)):
+            rest = remaining & ~(1 << w)
+            if any((co[o] >> w) & 1 for o in ra.bits(rest)):
+                continue  # a write not yet placed must precede w
+            row = list(co)
+            row[w] |= rest
+            yield from place(li, tuple(row), rest, succ.get(w), succ)
+
+    if reads:
+        yield from choose_rf(0)
+    else:
+        yield from choose_co(0, forced, {})
+
+
+def _coherent_co(sk: Skeleton, rf_of: dict[int, int], forced: tuple[int, ...]) -> tuple[int, ...] | None:
+    """`forced` plus the co edges coherence derives from rf (herd's CoWR, CoRW, CoRR:
+    every model here is coherent), transitively closed; None when they form a cycle."""
+    co = list(forced)
+    po = sk.po
+    writes = sk.sets["W"]
+    for r, w in rf_of.items():
+        same = sk.by_loc[sk.events[r].loc]
+        for w2 in ra.bits(same & writes & ~(1 << w)):
+            if (po[w2] >> r) & 1:
+                co[w2] |= 1 << w  # CoWR: a po-earlier write is co-before the source
+            elif (po[r] >> w2) & 1:
+                co[w] |= 1 << w2  # CoRW: the source is co-before a po-later write
+        for r2 in ra.bits(po[r] & same & sk.sets["R"]):
+            w2 = rf_of[r2]
+            if w2 != w:
+                co[w] |= 1 << w2  # CoRR
+    closed = ra.plus(tuple(co))
+    if not ra.is_irreflexive(closed):
+        return None
+    return closed
+
+
+def _rmw_successors(sk: Skeleton, rf_of: dict[int, int]) -> dict[int, int]:
+    """write -> the RMW write that must immediately follow it in co (atomicity). Two RMWs
+    reading one write cannot both follow it: the placement then finds no order."""
+    succ: dict[int, int] = {}
+    for r, row in enumerate(sk.base["rmw"]):
+        if row:
+            src = rf_of[r]
+            succ[src] = -1 if src in succ else row.bit_length() - 1
+    return succ
+
+
+def explore(program: Program, model: Model, counter: Counter) -> Iterator[Execution]:
+    for sk in skeletons(program, counter):
+        yield from executions(sk, model, counter)

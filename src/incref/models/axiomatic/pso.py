@@ -1,0 +1,19 @@
+"""PSO, partial store order (SPARC Architecture Manual v9, appendix D; axiomatic form:
+x86-TSO's `ghb` without write->write program order). It matches the operational PSO of
+`incref.models.operational`: a store buffer per thread *and location* (so writes to
+different locations leave in any order, and reads forward from the thread's own
+buffer), where every fence, lock/unlock, locked RMW and release store first drains all
+of the thread's buffers -- so a write is ordered before any later release store."""
+
+SOURCE = "SPARC v9 manual, appendix D (PSO); x86tso.cat minus W->W, as the operational PSO"
+
+TEXT = """
+acyclic po-loc | com as sc-per-location
+empty rmw & (fre ; coe) as atomicity
+let ppo = [R] ; po | [W] ; po ; [W & REL]
+let implied = [W] ; po ; [LOCKED] | [LOCKED] ; po ; [R]
+let fenced = po ; [F] ; po
+let ghb = ppo | rfe | co | fr | implied | fenced
+acyclic ghb as pso
+let free-order = ghb+ | po
+"""
