@@ -12,7 +12,7 @@ from importlib import import_module
 
 from incref.errors import UsageError
 from incref.ir.program import Program
-from incref.ir.results import VIOLATION_KINDS, CheckResult, Stats, Violation, merge_outcomes
+from incref.ir.results import VIOLATION_KINDS, CheckResult, Stats, Step, Violation, merge_outcomes
 
 OPERATIONAL_MODELS = ("sc", "tso", "pso")
 AXIOMATIC_MODELS = ("armv8", "rc11", "c11")
@@ -48,8 +48,10 @@ def _check_operational(program, model, reduction, max_states, timeout, progress)
     system = OperationalSystem(program, MODELS[model])
     found = explore(system, reduction=reduction, max_states=max_states, timeout=timeout, progress=progress)
     outcomes = merge_outcomes(found.outcomes)
+    tids = [t.tid for t in program.threads]
     violations = [
-        Violation(kind, found.violations[kind].finding.message, found.violations[kind].trace)
+        Violation(kind, found.violations[kind].finding.message,
+                  tuple(Step(tids[s.thread], s.step, s.detail) for s in found.violations[kind].trace))
         for kind in VIOLATION_KINDS if kind in found.violations
     ]
     stats = Stats(
@@ -74,6 +76,18 @@ def _check_operational(program, model, reduction, max_states, timeout, progress)
         violations=violations,
         stats=stats,
         condition_text=None if cond is None else cond.text,
-        condition_holds=None if cond is None else cond.holds(o.state for o in outcomes),
+        condition_holds=_condition_holds(cond, outcomes, found.complete),
         incomplete_reason=found.reason or None,
     )
+
+
+def _condition_holds(cond, outcomes, complete: bool) -> bool | None:
+    """Whether the condition holds over all executions; after an incomplete search only
+    a verdict one execution can decide (an `exists` witnessed, a `~exists` or `forall`
+    refuted) is given, otherwise None (undecided)."""
+    if cond is None:
+        return None
+    holds = cond.holds(o.state for o in outcomes)
+    if complete or holds == (cond.quantifier == "exists"):
+        return holds
+    return None

@@ -316,7 +316,7 @@ def explore(
             if result.expanded & 63 == 0:
                 now = time.monotonic()
                 if deadline is not None and now >= deadline:
-                    stop_reason = f"time budget reached (--timeout {timeout:g} s)"
+                    stop_reason = f"time budget reached after {now - started:.2f} s of search"
                     break
                 if progress is not None and result.expanded & 4095 == 0:
                     progress(len(store), now - started)
@@ -387,16 +387,18 @@ def _summarise(system, store, root_path, children, endings, result) -> None:
 
 
 def _shortest(system: TransitionSystem, path: list[Transition], finding: Finding) -> Shortest:
-    """Replay `path` to rebuild its trace; the message is the one of the step that first
-    showed `finding.kind`, if a step did (else the end-of-execution one)."""
+    """Replay `path` to rebuild its trace; steps that show `finding.kind` are marked, and
+    the message is the one of the first such step (else the end-of-execution one)."""
     state = system.initial()
     steps: list[Step] = []
     message = None
     for t in path:
         detail, found = system.explain(state, t)
+        here = next((f.message for f in found if f.kind == finding.kind), None)
+        if here is not None:
+            detail = f"{detail}  <- {finding.kind}" if detail else f"<- {finding.kind}"
+            message = message or here
         steps.append(Step(t.thread, t.label, detail))
-        if message is None:
-            message = next((f.message for f in found if f.kind == finding.kind), None)
         state = system.step(state, t)
     return Shortest(Finding(finding.kind, message or finding.message), tuple(steps))
 

@@ -258,7 +258,8 @@ class OperationalSystem:
         return loc
 
     def _transition(self, i: int, instr: Instr, regs) -> Transition:
-        label = describe(instr)
+        origin = getattr(instr, "origin", "")
+        label = f"[{origin}] {describe(instr)}" if origin else describe(instr)
         if isinstance(instr, (Load, Store, Rmw, Cas)):
             loc = self._location(i, instr, regs)
             freed = self._freed_of(loc)
