@@ -20,6 +20,7 @@ ARCHES = {"x86": "X86", "aarch64": "AArch64", "c": "C"}
 
 _COMMENT_OPEN = "(*"
 _COMMENT_CLOSE = "*)"
+_COMMENT_TOKENS = re.compile(r"\(\*|\*\)")
 _BLOCKS = re.compile(r"<<.*?>>", re.S)  # herd's trailing "<< ... >>" display directives
 TAIL_START = re.compile(r"^[ \t]*(exists|~[ \t]*exists|forall|final|locations|filter)\b", re.M)
 _KEY_VALUE = re.compile(r"^\s*[A-Za-z][\w.-]*\s*=")
@@ -70,23 +71,22 @@ def blank_comments(text: str, file: str) -> str:
     """OCaml-style `(* ... *)` comments (nested, as herd reads them) and `<< >>` blocks
     become spaces, newlines kept, so offsets still point into the original file."""
     c_code = text.lstrip()[:2] in ("C ", "C\t", "C\n")
+    if "(*" not in text and "<<" not in text:
+        return text
     out = list(text)
-    depth, start, i = 0, 0, 0
-    while i < len(text):
-        pair = text[i:i + 2]
-        if pair == _COMMENT_OPEN and not (c_code and _is_c_deref(text, i + 2)):
+    depth, start = 0, 0
+    for m in _COMMENT_TOKENS.finditer(text):
+        i = m.start()
+        if m.group() == _COMMENT_OPEN:
+            if c_code and _is_c_deref(text, i + 2):
+                continue
             if depth == 0:
                 start = i
             depth += 1
-            i += 2
-            continue
-        if pair == _COMMENT_CLOSE and depth:
+        elif depth:
             depth -= 1
             if depth == 0:
                 _blank(out, start, i + 2)
-            i += 2
-            continue
-        i += 1
     if depth:
         raise Source(text, file).error("comment '(*' is never closed", start)
     for m in _BLOCKS.finditer(text):

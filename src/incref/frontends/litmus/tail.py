@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Callable
 
-from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, v_args
+from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from incref.ir.program import BinOp, Condition, Const, Expr, UnOp, Var
 
@@ -30,9 +30,19 @@ class Tail:
 
 
 @cache
-def _parser() -> Lark:
+def _parser(reg_name: Callable[[str], str]) -> Lark:
+    """One LALR parser per register spelling, building the IR as it parses (no tree):
+    the tail is most of a litmus file's tokens, so this is the front end's hot path."""
     grammar = resources.files(__package__).joinpath("tail.lark").read_text()
-    return Lark(grammar, parser="lalr", propagate_positions=True)
+    return Lark(grammar, parser="lalr", lexer="basic", transformer=_Build(reg_name))
+
+
+class _AddressValue(Exception):
+    """A location name used as a value (`0:X1=x`), at `pos` in the tail."""
+
+    def __init__(self, pos: int):
+        super().__init__(pos)
+        self.pos = pos
 
 
 def parse_int(text: str) -> int:
@@ -44,10 +54,25 @@ def parse_int(text: str) -> int:
 
 def parse_tail(src: Source, piece: Piece, reg_name: Callable[[str], str]) -> Tail:
     try:
-        tree = _parser().parse(piece.text)
+        tail = _parser(reg_name).parse(piece.text)
     except UnexpectedInput as exc:
         raise _syntax_error(src, piece, exc) from None
-    return _Build(src, piece, reg_name).transform(tree)
+    except _AddressValue as exc:
+        raise src.unsupported("address value in the condition", piece.offset + exc.pos) from None
+    cond = tail.condition
+    tail.condition = Condition(cond.quantifier, cond.prop, _condition_text(cond.quantifier, piece.text))
+    return tail
+
+
+_QUANTIFIER = re.compile(r"(?<![\w~])(~\s*exists|exists|forall|final)\b")
+
+
+def _condition_text(quantifier: str, tail: str) -> str:
+    """What herd7 prints after `Condition`: the quantifier and the proposition as written
+    (whitespace folded; an old `final` form drops its `with` part)."""
+    m = _QUANTIFIER.search(tail)
+    body = re.sub(r"\bwith\b.*", "", tail[m.end():], flags=re.S) if m else ""
+    return f"{quantifier} {' '.join(body.split()).rstrip(';').rstrip()}"
 
 
 def _syntax_error(src: Source, piece: Piece, exc: UnexpectedInput):
@@ -63,9 +88,9 @@ def _syntax_error(src: Source, piece: Piece, exc: UnexpectedInput):
 
 
 class _Build(Transformer):
-    def __init__(self, src: Source, piece: Piece, reg_name: Callable[[str], str]):
+    def __init__(self, reg_name: Callable[[str], str]):
         super().__init__()
-        self.src, self.piece, self.reg_name = src, piece, reg_name
+        self.reg_name = reg_name
 
     def start(self, items):
         observed, filt, cond = (), None, items[-1]
@@ -82,28 +107,17 @@ class _Build(Transformer):
     def filter(self, items):
         return items[0]
 
-    def _condition(self, quantifier: str, meta, prop: Expr, keyword: str) -> Condition:
-        """The text herd7 prints after `Condition`: the quantifier and the proposition as
-        written (whitespace folded; an old `final` form drops its `with` part)."""
-        text = self.piece.text[meta.start_pos:meta.end_pos]
-        text = re.sub(r"\bwith\b.*", "", text[text.index(keyword) + len(keyword):], flags=re.S)
-        return Condition(quantifier, prop, f"{quantifier} {' '.join(text.split()).rstrip(';').rstrip()}")
+    def exists(self, items):
+        return Condition("exists", items[0], "exists")
 
-    @v_args(meta=True)
-    def exists(self, meta, items):
-        return self._condition("exists", meta, items[0], "exists")
+    def not_exists(self, items):
+        return Condition("~exists", items[0], "~exists")
 
-    @v_args(meta=True)
-    def not_exists(self, meta, items):
-        return self._condition("~exists", meta, items[0], "exists")
+    def forall(self, items):
+        return Condition("forall", items[0], "forall")
 
-    @v_args(meta=True)
-    def forall(self, meta, items):
-        return self._condition("forall", meta, items[0], "forall")
-
-    @v_args(meta=True)
-    def final(self, meta, items):
-        return self._condition("exists", meta, items[0], "final")
+    def final(self, items):
+        return Condition("exists", items[0], "exists")
 
     def key(self, items):
         tok: Token = items[0]
@@ -115,7 +129,7 @@ class _Build(Transformer):
     def value(self, items):
         tok: Token = items[0]
         if tok.type == "NAME":
-            raise self.src.unsupported("address value in the condition", self.piece.offset + tok.start_pos)
+            raise _AddressValue(tok.start_pos)
         return Const(parse_int(tok.value))
 
     def equal(self, items):
