@@ -25,8 +25,9 @@ def bench_table(report: BenchReport) -> Table:
     plain = next((m.ns_per_op for m in report.measurements if m.name == "plain" and m.threads == 1), None)
     table = Table(title="ns per refcount operation (median; loop overhead subtracted)", title_justify="left")
     for name, justify in (("scheme", "left"), ("threads", "right"), ("sharing", "left"), ("ns/op", "right"),
-                          ("min..max", "right"), ("× plain 1 thread", "right"), ("what", "left")):
-        table.add_column(name, justify=justify)
+                          ("min..max", "right"), ("× plain 1 thread", "right")):
+        table.add_column(name, justify=justify, no_wrap=True)
+    table.add_column("what", justify="left")
     for m in report.measurements:
         ratio = f"{m.ns_per_op / plain:.1f}" if plain and plain > 0 else "—"
         table.add_row(m.name, str(m.threads), m.sharing if m.threads > 1 else "—", f"{m.ns_per_op:.2f}",

@@ -21,7 +21,8 @@ from incref.errors import Unsupported, UsageError
 from incref.ir.program import Program
 from incref.ir.results import Outcome, sort_outcomes
 
-MODEL_TIMEOUT = 120.0  # seconds the model checker may take before its column is incomplete
+MODEL_TIMEOUT = 30.0  # seconds the model checker may take before its column is incomplete
+MODEL_MAX_STATES = 300_000  # and states it may visit (bounds its memory)
 
 
 @dataclass
@@ -86,7 +87,7 @@ def default_model() -> str:
 def model_column(program: Program, options: Options) -> Column:
     from incref.checker import check
 
-    result = check(program, options.model, timeout=MODEL_TIMEOUT)
+    result = check(program, options.model, timeout=MODEL_TIMEOUT, max_states=MODEL_MAX_STATES)
     notes = [] if result.stats.complete else [f"incomplete: {result.incomplete_reason or 'budget ran out'}"]
     return Column(f"model ({options.model})", result.outcomes, result.stats.complete, True, notes,
                   {"verdict": result.verdict, "violations": result.violation_kinds()})

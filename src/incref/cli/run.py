@@ -13,6 +13,8 @@ from incref.cli.common import MODELS, emit_json, json_option
 from incref.cli.compare import Options, default_model, escapes, hardware_expressible, model_column, prepare
 from incref.hardware.environment import summary
 
+MAX_ROWS = 20  # outcomes shown in the table (forbidden ones first, then the most frequent)
+
 
 @click.command("run")
 @click.argument("spec")
@@ -76,7 +78,8 @@ def _print(program, hardware, allowed, forbidden, model) -> None:
     table.add_column("per million", justify="right")
     table.add_column(f"{model}", justify="left")
     allowed_states = allowed.states()
-    for o in sorted(hardware.outcomes, key=lambda o: -o.count):
+    ranked = sorted(hardware.outcomes, key=lambda o: (o.key() not in forbidden, -o.count))
+    for o in ranked[:MAX_ROWS]:
         if o.key() in forbidden:
             mark = "[bold red]FORBIDDEN[/]"
         elif o.key() in allowed_states:
@@ -85,6 +88,12 @@ def _print(program, hardware, allowed, forbidden, model) -> None:
             mark = "[yellow]not seen by the (incomplete) model[/]"
         table.add_row(*[str(o.state.get(k, "")) for k in keys], f"{o.count:,}", f"{o.count * 1e6 / total:,.1f}", mark)
     out.print(table)
+    if len(ranked) > MAX_ROWS:
+        out.print(f"… and {len(ranked) - MAX_ROWS:,} rarer outcomes ({sum(o.count for o in ranked[MAX_ROWS:]):,} executions; --json lists all)")
+    if program.condition is not None:
+        seen = sum(o.count for o in hardware.outcomes if program.condition.satisfied_by(o.state))
+        out.print(f"condition [bold]{program.condition.text}[/]: satisfied by {seen:,} of {detail['iterations']:,} "
+                  f"executions ({seen * 1e6 / total:,.1f} per million)")
     if detail["lost_per_million"] is not None:
         out.print(f"lost updates: {detail['lost_updates']:,} of {detail['refcount_ops']:,} refcount operations "
                   f"= [bold]{detail['lost_per_million']:,.1f} per million[/]")

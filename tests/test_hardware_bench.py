@@ -1,0 +1,86 @@
+"""`incref bench`: the loops are the schemes' own expansions, the numbers come with the
+machine, and bad options are one line and exit 2. (Speed targets live in
+benchmarks/bench_hardware.py, not here.)"""
+
+import json
+import sys
+
+import pytest
+
+from incref.hardware.bench import VARIANTS, bench, loop_program
+from incref.hardware.compile import CompilerError, find_compiler
+from incref.ir.program import Load, Order, Rmw, Store
+from incref.schemes import get
+from incref.schemes.base import Expansion
+
+try:
+    find_compiler()
+    HAVE_CC = True
+except CompilerError:
+    HAVE_CC = False
+
+needs_cc = pytest.mark.skipif(not HAVE_CC, reason="no C compiler")
+VARIANT = {v.name: v for v in VARIANTS}
+
+
+def memory_ops(code):
+    return [(type(i).__name__, getattr(i, "order", None)) for i in code if isinstance(i, (Load, Store, Rmw))]
+
+
+@pytest.mark.parametrize("name", ["plain", "atomic", "gil", "immortal"])
+def test_a_loop_body_is_the_schemes_own_incref_then_decref(name):
+    program, bodies = loop_program(VARIANT[name], 2, "shared")
+    obj = program.objects["o0"]
+    scheme = get(VARIANT[name].scheme)
+    x = Expansion(0, 2)
+    assert memory_ops(bodies[0]) == memory_ops(scheme.incref(obj, x) + scheme.decref(obj, x))
+    assert memory_ops(bodies[0]) == memory_ops(bodies[1])
+
+
+def test_atomic_relaxed_is_atomic_with_relaxed_orders_and_private_objects_are_distinct():
+    _, relaxed = loop_program(VARIANT["atomic-relaxed"], 1, "private")
+    assert [order for kind, order in memory_ops(relaxed[0]) if kind == "Rmw"] == [Order.RLX, Order.RLX]
+    program, bodies = loop_program(VARIANT["plain"], 2, "private")
+    assert {i.loc for i in bodies[0] if isinstance(i, Load)} == {"o0.refcnt", "o0.payload"}
+    assert {i.loc for i in bodies[1] if isinstance(i, Load)} == {"o1.refcnt", "o1.payload"}
+
+
+@needs_cc
+def test_a_measurement_is_positive_and_records_the_machine():
+    report = bench(["plain", "atomic"], (1,), runs=2)
+    plain, atomic = report.measurements
+    assert plain.name == "plain" and atomic.name == "atomic"
+    assert 0 < plain.spread[0] <= plain.ns_per_op <= plain.spread[1]
+    assert atomic.overhead_ns > 0 and atomic.loops >= 10_000
+    assert report.environment["compiler_version"] and report.environment["cpu_model"]
+
+
+@needs_cc
+def test_cli_json_and_plot(tmp_path, capsys, monkeypatch):
+    from incref.cli import main
+
+    plot = tmp_path / "bench.png"
+    monkeypatch.setattr(sys, "argv", ["incref", "bench", "--schemes", "plain", "--threads", "1", "--runs", "1",
+                                      "--plot", str(plot), "--json"])
+    try:
+        main()
+    except SystemExit as exit_:
+        assert exit_.code in (0, None)
+    doc = json.loads(capsys.readouterr().out)
+    assert [m["scheme"] for m in doc["measurements"]] == ["plain"]
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--schemes", "nonsense"], "unknown benchmark scheme"),
+    (["--threads", "0"], "--threads"),
+    (["--threads", "x"], "--threads"),
+])
+def test_cli_bad_options_exit_2(args, words, capsys, monkeypatch):
+    from incref.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["incref", "bench", *args])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and words in err and len(err.strip().splitlines()) == 1
