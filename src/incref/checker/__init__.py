@@ -12,7 +12,7 @@ from importlib import import_module
 
 from incref.errors import UsageError
 from incref.ir.program import Program
-from incref.ir.results import VIOLATION_KINDS, CheckResult, Stats, Step, Violation, merge_outcomes
+from incref.ir.results import CheckResult, Stats, merge_outcomes
 
 OPERATIONAL_MODELS = ("sc", "tso", "pso")
 AXIOMATIC_MODELS = ("armv8", "rc11", "c11")
@@ -48,12 +48,7 @@ def _check_operational(program, model, reduction, max_states, timeout, progress)
     system = OperationalSystem(program, MODELS[model])
     found = explore(system, reduction=reduction, max_states=max_states, timeout=timeout, progress=progress)
     outcomes = merge_outcomes(found.outcomes)
-    tids = [t.tid for t in program.threads]
-    violations = [
-        Violation(kind, found.violations[kind].finding.message,
-                  tuple(Step(tids[s.thread], s.step, s.detail) for s in found.violations[kind].trace))
-        for kind in VIOLATION_KINDS if kind in found.violations
-    ]
+    violations = found.violation_list([t.tid for t in program.threads])
     stats = Stats(
         explored=found.explored,
         executions=found.executions,

@@ -50,7 +50,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Iterable, Mapping, Protocol, Sequence
 
-from incref.ir.results import Step
+from incref.ir.results import VIOLATION_KINDS, Step, Violation
 
 State = Hashable
 
@@ -217,6 +217,17 @@ class Exploration:
     reason: str = ""
     seconds: float = 0.0
     reduced_expansions: int = 0
+
+    def violation_list(self, thread_ids: Sequence[int] | None = None) -> list[Violation]:
+        """The violations found as result objects, in `VIOLATION_KINDS` order;
+        `thread_ids[i]` renames the thread index `i` of the traces (default: unchanged)."""
+        def tid(i):
+            return i if thread_ids is None or i is None else thread_ids[i]
+        return [
+            Violation(kind, self.violations[kind].finding.message,
+                      tuple(Step(tid(s.thread), s.step, s.detail) for s in self.violations[kind].trace))
+            for kind in VIOLATION_KINDS if kind in self.violations
+        ]
 
 
 Progress = Callable[[int, float], None]  # (states stored, seconds elapsed)

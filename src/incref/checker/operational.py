@@ -37,6 +37,22 @@ _LOCAL = (Assign, Branch, ObjOp, Assert, Assume, LoopBound)
 _FLUSH = "flush"
 
 
+def thread_registers(program: Program, tid: int, code: Iterable[Instr]) -> tuple[str, ...]:
+    """Every register thread `tid` writes or reads (its initial registers included), in a
+    stable order: the layout of a thread's register tuple in an engine state."""
+    names: set[str] = {r for (t, r) in program.init_regs if t == tid}
+    for instr in code:
+        for attr in ("reg", "status"):
+            r = getattr(instr, attr, None)
+            if isinstance(r, str) and r:
+                names.add(r)
+        for attr in ("value", "operand", "expected", "desired", "cond", "index"):
+            expr = getattr(instr, attr, None)
+            if expr is not None and not isinstance(expr, (int, str)):
+                names |= names_in(expr)
+    return tuple(sorted(names))
+
+
 class OperationalSystem:
     """`program` (engine level) under `model`, ready for `incref.checker.explore.explore`."""
 
@@ -49,7 +65,7 @@ class OperationalSystem:
         self.loc_index = {loc: i for i, loc in enumerate(self.locs)}
         self.objects = {name: i for i, name in enumerate(sorted(program.objects))}
         self.codes = tuple(t.code for t in program.threads)
-        self.regs = tuple(self._registers(t.tid, t.code) for t in program.threads)
+        self.regs = tuple(thread_registers(program, t.tid, t.code) for t in program.threads)
         self.reg_index = tuple({r: i for i, r in enumerate(names)} for names in self.regs)
         self.tids = tuple(t.tid for t in program.threads)
         for tid, code in enumerate(self.codes):
@@ -73,19 +89,6 @@ class OperationalSystem:
         self._lock_slots = sorted({self.loc_index[i.lock] for code in self.codes for i in code if isinstance(i, Lock)})
 
     # ------------------------------------------------------------------ set-up
-
-    def _registers(self, tid: int, code: Iterable[Instr]) -> tuple[str, ...]:
-        names: set[str] = {r for (t, r) in self.program.init_regs if t == tid}
-        for instr in code:
-            for attr in ("reg", "status"):
-                r = getattr(instr, attr, None)
-                if isinstance(r, str) and r:
-                    names.add(r)
-            for attr in ("value", "operand", "expected", "desired", "cond", "index"):
-                expr = getattr(instr, attr, None)
-                if expr is not None and not isinstance(expr, (int, str)):
-                    names |= names_in(expr)
-        return tuple(sorted(names))
 
     def _validate(self, instr: Instr, tid: int) -> None:
         if isinstance(instr, Load) and instr.exclusive or isinstance(instr, Store) and instr.status:
