@@ -6,8 +6,11 @@ percent of increments with 100 increments per thread per iteration."""
 import os
 import sys
 import time
+from pathlib import Path
 
 import pytest
+
+import incref
 
 from incref.errors import UsageError
 from incref.hardware import codegen, run
@@ -134,9 +137,16 @@ def incref(capsys, monkeypatch, *args, env=None):
     return exit_.value.code, out, err
 
 
+AARCH64_MP = Path(incref.__file__).parent / "catalogue" / "aarch64" / "MP.litmus"
+
+
 def test_cli_bad_input_exits_2_with_one_line(capsys, monkeypatch):
-    for args, env, words in ((["run", "sb", "--iterations", "0"], None, "iterations"),
-                             (["run", "sb", "--iterations", "10"], {"CC": "/nonexistent"}, "no C compiler")):
+    cases = [(["run", "sb", "--iterations", "0"], None, "iterations"),
+             (["compare", "sb", "--iterations", str(10**10)], None, "iterations"),
+             (["run", "sb", "--iterations", "10"], {"CC": "/nonexistent"}, "no C compiler")]
+    if codegen.host_is_x86() and AARCH64_MP.exists():
+        cases.append((["run", str(AARCH64_MP)], None, "cannot run this: AArch64"))
+    for args, env, words in cases:
         code, _, err = incref(capsys, monkeypatch, *args, env=env)
         assert code == 2, err
         assert words in err and len(err.strip().splitlines()) == 1
