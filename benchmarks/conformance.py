@@ -73,10 +73,7 @@ def read_skip(corpus: Path) -> set[str]:
 
 def _check_one(job: tuple[str, str, str, float]) -> tuple[str, str, bool | None, str | None, float]:
     corpus, path, model, timeout = job
-    try:
-        v = run_file(Path(corpus) / path, model, timeout=timeout)
-    except Exception as exc:  # noqa: BLE001 - an engine crash is a finding to list, not a stop
-        return path, "crash", None, f"{type(exc).__name__}: {exc}", 0.0
+    v = run_file(Path(corpus) / path, model, timeout=timeout)
     return path, v.result, v.condition, v.reason, v.seconds
 
 
@@ -94,7 +91,7 @@ def run_model(corpus: Path, model: str, limit: int | None, jobs: int, timeout: f
             print(f"  {model}: {done}/{len(work)}", file=sys.stderr, flush=True)
         judged = not (model in EXCLUDED and path.startswith(EXCLUDED[model]))
         tally.judged += judged
-        if result in ("unsupported", "malformed", "crash", "incomplete"):
+        if result in ("unsupported", "malformed", "error", "incomplete"):
             tally.counts["unsupported"] += 1
             tally.unsupported[f"{result}: {reason}" if result != "unsupported" else reason] += 1
             continue

@@ -3,7 +3,8 @@
 The model follows the architecture unless `--model` says otherwise (X86 -> tso, AArch64 ->
 armv8, C -> rc11). Directories are walked recursively for `*.litmus`; a malformed or
 unsupported test is reported and the run goes on. Exit code: 0 when every test was
-answered, 2 when a file was malformed, 3 when a budget cut an exploration short."""
+answered, 2 when a file was malformed (or an engine failed on one), 3 when a budget cut
+an exploration short."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from incref.cli.common import MODELS, emit_json, json_option
 from incref.errors import UsageError
 from incref.frontends.litmus.verdict import Verdict, run_file
 
-RESULTS = ("Ok", "No", "Undef", "unsupported", "malformed", "incomplete")
+RESULTS = ("Ok", "No", "Undef", "unsupported", "malformed", "incomplete", "error")
 
 
 def collect(paths: tuple[str, ...]) -> list[Path]:
@@ -61,12 +62,12 @@ def command(paths, model, as_json, witness, dot_file, timeout) -> None:
                 _show_witness(v, witness, dot_file)
     counts = Counter(v.result for v in verdicts)
     for v in verdicts:
-        if v.result == "malformed":
-            click.echo(f"incref: {v.reason}", err=True)
+        if v.result in ("malformed", "error"):
+            click.echo(f"incref: {v.reason if v.result == 'malformed' else f'{v.file}: {v.reason}'}", err=True)
     if len(verdicts) > 1:
         summary = ", ".join(f"{r} {counts[r]}" for r in RESULTS if counts[r] or r in RESULTS[:4])
         click.echo(f"Summary: {len(verdicts)} tests: {summary}", err=as_json)
-    if counts["malformed"]:
+    if counts["malformed"] or counts["error"]:
         sys.exit(2)
     if counts["incomplete"]:
         sys.exit(3)

@@ -10,7 +10,7 @@ n`, and `Time NAME seconds`. Scripts that read herd7's output read this one.
 
 `run_file` never raises for a test's content: an unsupported feature gives the result
 `unsupported` with the feature named, a malformed file the result `malformed` with its
-file:line:col message, so a directory run goes on.
+file:line:col message, an engine failure the result `error`, so a directory run goes on.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class Verdict:
     test: str
     file: str
     model: str | None
-    result: str  # Ok | No | Undef | unsupported | malformed | incomplete
+    result: str  # Ok | No | Undef | unsupported | malformed | incomplete | error (an engine bug)
     reason: str | None = None
     program: Program | None = None
     check: CheckResult | None = None
@@ -112,6 +112,9 @@ def run_file(path: str | Path, model: str | None = None, *, timeout: float | Non
     except Unsupported as exc:  # a feature this model's engine does not run (exclusives under tso)
         return Verdict(program.name, path, model, "unsupported", exc.feature, program,
                        seconds=time.monotonic() - start)
+    except Exception as exc:  # noqa: BLE001 - an engine bug on one test must not stop a directory run
+        return Verdict(program.name, path, model, "error", f"internal error: {type(exc).__name__}: {exc}",
+                       program, seconds=time.monotonic() - start)
     cond = program.condition
     positive = sum(o.count for o in res.outcomes if cond.satisfied_by(o.state))
     negative = sum(o.count for o in res.outcomes) - positive
