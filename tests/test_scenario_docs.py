@@ -1,0 +1,33 @@
+"""docs/FORMAT.md says what the parser does: every `inc` block parses, every `inc-error`
+block fails with exactly the message in the `text` block after it."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from incref.errors import InputError
+from incref.frontends.scenario import parse_text
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "FORMAT.md"
+BLOCKS = re.findall(r"```([\w-]+)\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+EXAMPLES = [body for kind, body in BLOCKS if kind == "inc"]
+ERRORS = [(body, BLOCKS[i + 1][1].strip()) for i, (kind, body) in enumerate(BLOCKS) if kind == "inc-error"]
+
+
+def test_the_document_has_examples_and_errors():
+    assert len(EXAMPLES) >= 5 and len(ERRORS) >= 3
+    assert all(BLOCKS[i + 1][0] == "text" for i, (kind, _) in enumerate(BLOCKS) if kind == "inc-error")
+
+
+@pytest.mark.parametrize("text", EXAMPLES)
+def test_every_example_parses(text):
+    program = parse_text(text, file="example.inc")
+    assert program.threads
+
+
+@pytest.mark.parametrize("text, message", ERRORS)
+def test_every_documented_error_is_the_real_one(text, message):
+    with pytest.raises(InputError) as info:
+        parse_text(text, file="example.inc")
+    assert str(info.value) == message
