@@ -124,7 +124,7 @@ def test_missing_compiler_and_compile_error_are_one_clear_message(monkeypatch):
         find_compiler()
 
 
-def incref(capsys, monkeypatch, *args, env=None):
+def cli(capsys, monkeypatch, *args, env=None):
     """The installed entry point in this process: (exit code, stdout, stderr)."""
     from incref.cli import main
 
@@ -147,7 +147,7 @@ def test_cli_bad_input_exits_2_with_one_line(capsys, monkeypatch):
     if codegen.host_is_x86() and AARCH64_MP.exists():
         cases.append((["run", str(AARCH64_MP)], None, "cannot run this: AArch64"))
     for args, env, words in cases:
-        code, _, err = incref(capsys, monkeypatch, *args, env=env)
+        code, _, err = cli(capsys, monkeypatch, *args, env=env)
         assert code == 2, err
         assert words in err and len(err.strip().splitlines()) == 1
         assert "Traceback" not in err
@@ -156,7 +156,7 @@ def test_cli_bad_input_exits_2_with_one_line(capsys, monkeypatch):
 def test_cli_run_json_has_the_shared_outcome_shape(capsys, monkeypatch):
     import json
 
-    code, out, err = incref(capsys, monkeypatch, "run", "incref-race", "--scheme", "atomic", "--iterations", "2000", "--json")
+    code, out, err = cli(capsys, monkeypatch, "run", "incref-race", "--scheme", "atomic", "--iterations", "2000", "--json")
     assert code == 0, err
     doc = json.loads(out)
     assert doc["iterations"] == 2000 and doc["lost_per_million"] == 0 and doc["forbidden"] == []
