@@ -5,7 +5,8 @@ The corpus is Dat3M's litmus collection with its expected results (see
 Each expected file lists `path,flag`, the flag being 1 when the test's own condition holds
 under the model; we compare our `condition` field with it. Tests listed in
 `dartagnan-skip.csv` are those where Dat3M and herd7 differ: a disagreement there is
-listed apart. A test we do not handle counts as `unsupported` with the feature named.
+listed apart. A test we do not handle counts as `unsupported` with the feature named; a
+malformed file, an engine error or a timeout as `not answered`, with the reason.
 
     python benchmarks/conformance.py [--model tso|armv8|rc11|c11] [--limit N] [--jobs 2]
 
@@ -92,7 +93,7 @@ def run_model(corpus: Path, model: str, limit: int | None, jobs: int, timeout: f
         judged = not (model in EXCLUDED and path.startswith(EXCLUDED[model]))
         tally.judged += judged
         if result in ("unsupported", "malformed", "error", "incomplete"):
-            tally.counts["unsupported"] += 1
+            tally.counts["unsupported" if result == "unsupported" else "not answered"] += 1
             tally.unsupported[f"{result}: {reason}" if result != "unsupported" else reason] += 1
             continue
         if condition == expected[path]:
@@ -113,13 +114,14 @@ def report(tallies: list[Tally]) -> None:
     from rich.table import Table
 
     table = Table(title="Conformance against ../shared/conformance (Dat3M corpus)")
-    for col in ("model", "tests", "agreed", "disagreed", "skip-listed", "unsupported", "agreed (judged)",
-                "target", "time"):
+    for col in ("model", "tests", "agreed", "disagreed", "skip-listed", "unsupported", "not answered",
+                "agreed (judged)", "target", "time"):
         table.add_column(col, justify="left" if col == "model" else "right")
     for t in tallies:
         total = sum(t.counts.values())
         table.add_row(t.model, str(total), str(t.counts["agreed"]), str(t.counts["disagreed"]),
                       str(t.counts["disagreed (skip-listed)"]), str(t.counts["unsupported"]),
+                      str(t.counts["not answered"]),
                       f"{100 * t.share:.1f}%", f"{100 * TARGETS[t.model]:.0f}%" + ("" if t.target_met() else " MISSED"),
                       f"{t.seconds:.1f}s")
     console = Console(width=130)
@@ -132,7 +134,7 @@ def report(tallies: list[Tally]) -> None:
         for path in t.skip_listed:
             console.print(f"skip-listed disagreement {t.model} {path}")
         for reason, n in t.unsupported.most_common():
-            console.print(f"unsupported {t.model}: {n} x {reason}")
+            console.print(f"unsupported or not answered {t.model}: {n} x {reason}")
 
 
 def main(argv: list[str] | None = None) -> int:

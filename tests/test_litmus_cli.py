@@ -61,3 +61,15 @@ def test_malformed_single_file_is_one_line_and_exit_2(tmp_path: Path):
     assert proc.returncode == 2
     err = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(err) == 1 and f"{bad}:5:" in err[0] and "Traceback" not in proc.stderr
+
+
+def test_witness_graph_in_text_and_dot(tmp_path: Path):
+    dot = tmp_path / "sb.dot"
+    result = CliRunner().invoke(cli, ["litmus", str(SB), "--witness", "--dot", str(dot)])
+    assert result.exit_code == 0, result.output
+    text = result.output[result.output.index("Execution of SB"):]
+    assert "satisfies the condition: 0:EAX=0; 1:EAX=0;" in text
+    # in the store-buffering execution each read reads the initial write and is fr-before the other store
+    assert "rf: a -> f, b -> d" in text and "fr: d -> e, f -> c" in text
+    graph = dot.read_text()
+    assert graph.startswith('digraph "SB" {') and graph.count('[label="fr"') == 2
