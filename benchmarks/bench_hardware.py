@@ -20,7 +20,7 @@ from rich.table import Table
 
 import incref
 from incref import examples
-from incref.cli.bench import bench_table
+from incref.cli.bench import bench_table, legend
 from incref.cli.compare import Options, escapes, hardware_column, model_column, prepare
 from incref.errors import Unsupported
 from incref.hardware import codegen
@@ -86,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_bench:
         report = bench(threads=(1, 2), sharing="shared")
         out.print(bench_table(report))
+        for line in legend(report):
+            out.print(f"  {line}", highlight=False)
         for note in report.skipped:
             out.print(f"[yellow]skipped {note}[/]")
         out.print(f"[dim]{summary(report.environment)}[/]")

@@ -27,12 +27,16 @@ def bench_table(report: BenchReport) -> Table:
     for name, justify in (("scheme", "left"), ("threads", "right"), ("sharing", "left"), ("ns/op", "right"),
                           ("min..max", "right"), ("× plain 1 thread", "right")):
         table.add_column(name, justify=justify, no_wrap=True)
-    table.add_column("what", justify="left")
     for m in report.measurements:
         ratio = f"{m.ns_per_op / plain:.1f}" if plain and plain > 0 else "—"
         table.add_row(m.name, str(m.threads), m.sharing if m.threads > 1 else "—", f"{m.ns_per_op:.2f}",
-                      f"{m.spread[0]:.2f}..{m.spread[1]:.2f}", ratio, m.note)
+                      f"{m.spread[0]:.2f}..{m.spread[1]:.2f}", ratio)
     return table
+
+
+def legend(report: BenchReport) -> list[str]:
+    notes = dict((m.name, m.note) for m in report.measurements)
+    return [f"{name}: {note}" for name, note in notes.items() if note]
 
 
 def plot(report: BenchReport, path: str) -> None:
@@ -91,6 +95,8 @@ def command(schemes, threads_text, sharing, runs, plot_path, as_json):
         return
     out = Console()
     out.print(bench_table(report))
+    for line in legend(report):
+        out.print(f"  {line}", highlight=False)
     for note in report.skipped:
         out.print(f"[yellow]skipped {note}[/]")
     out.print(f"[dim]{summary(report.environment)}[/]")

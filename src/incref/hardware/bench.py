@@ -55,6 +55,10 @@ class Variant:
     attrs: Callable[[int, int], dict[str, int]] = lambda tid, nthreads: {}
     transform: Callable[[list[Instr]], list[Instr]] | None = None
     note: str = ""
+    timed: Callable[[int, str], tuple[int, ...]] | None = None  # (threads, sharing) -> threads whose time counts
+
+    def timed_threads(self, nthreads: int, sharing: str) -> tuple[int, ...]:
+        return self.timed(nthreads, sharing) if self.timed else tuple(range(nthreads))
 
 
 def _immortal_count() -> int:
@@ -68,7 +72,8 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("atomic-relaxed", "atomic", transform=relaxed, note="locked RMW (LOCK ADD/XADD), relaxed"),
     Variant("atomic", "atomic", note="locked RMW (LOCK ADD/XADD), seq_cst"),
     Variant("gil", "gil", note="spinlock around load, add, store"),
-    Variant("biased-owner", "biased", attrs=lambda tid, n: {"owner": tid}, note="owner thread: plain local count"),
+    Variant("biased-owner", "biased", attrs=lambda tid, n: {"owner": tid}, timed=lambda n, sharing: (0,),
+            note="owner's path (shared: thread 0 owns, the others run the non-owner path meanwhile)"),
     Variant("biased-nonowner", "biased", attrs=lambda tid, n: {"owner": n}, note="another thread: atomic shared count"),
     Variant("sharded", "sharded", note="per-thread count"),
     Variant("immortal", "immortal", note="count read, never written"),
@@ -161,7 +166,11 @@ def _compile_loop(program: Program, bodies: dict[int, list[Instr]] | dict[int, l
     return _Loop(program, c_bodies)
 
 
-def _measure(loop: _Loop, empty: _Loop, runs: int, ops_per_loop: int) -> tuple[list[float], float, int]:
+def _measure(loop: _Loop, empty: _Loop, runs: int, ops_per_loop: int,
+             timed: tuple[int, ...]) -> tuple[list[float], float, int]:
+    def mean(times: list[float]) -> float:
+        return statistics.fmean(times[t] for t in timed)
+
     n = 10_000
     while True:  # calibrate (and warm up): one run of about RUN_SECONDS
         per = max(loop.time(n))
@@ -169,25 +178,28 @@ def _measure(loop: _Loop, empty: _Loop, runs: int, ops_per_loop: int) -> tuple[l
             break
         n = min(1 << 30, int(n * max(2.0, RUN_SECONDS * 1e9 / max(per * n, 1.0))))
     empty.time(n)
-    overhead = statistics.median(statistics.fmean(empty.time(n)) for _ in range(runs))
-    samples = [(statistics.fmean(loop.time(n)) - overhead) / ops_per_loop for _ in range(runs)]
+    overhead = statistics.median(mean(empty.time(n)) for _ in range(runs))
+    samples = [(mean(loop.time(n)) - overhead) / ops_per_loop for _ in range(runs)]
     return samples, overhead, n
 
 
-def measure(program: Program, bodies, *, name: str, sharing: str, runs: int = RUNS, note: str = "") -> Measurement:
-    """ns per refcount operation of `bodies` (each one incref + one decref)."""
+def measure(program: Program, bodies, *, name: str, sharing: str, runs: int = RUNS, note: str = "",
+            timed: tuple[int, ...] | None = None) -> Measurement:
+    """ns per refcount operation of `bodies` (each one incref + one decref), averaged
+    over the `timed` threads (all by default) while every thread runs."""
     nthreads = len(bodies)
     empty_program = Program("bench-empty", dict(program.locations), tuple(Thread(t, ()) for t in range(nthreads)))
     loop = _compile_loop(program, bodies)
     empty = _compile_loop(empty_program, {t: [] for t in range(nthreads)})
-    samples, overhead, n = _measure(loop, empty, runs, 2)
+    samples, overhead, n = _measure(loop, empty, runs, 2, timed if timed is not None else tuple(range(nthreads)))
     return Measurement(name, nthreads, sharing, statistics.median(samples), (min(samples), max(samples)),
                        samples, overhead, n, note)
 
 
 def bench_variant(variant: Variant, nthreads: int, sharing: str, runs: int = RUNS) -> Measurement:
     program, bodies = loop_program(variant, nthreads, sharing)
-    return measure(program, bodies, name=variant.name, sharing=sharing, runs=runs, note=variant.note)
+    return measure(program, bodies, name=variant.name, sharing=sharing, runs=runs, note=variant.note,
+                   timed=variant.timed_threads(nthreads, sharing))
 
 
 def bench_hand_written(nthreads: int, sharing: str, runs: int = RUNS) -> Measurement:
