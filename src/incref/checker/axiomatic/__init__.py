@@ -21,7 +21,7 @@ from incref.checker import invariants
 from incref.checker.axiomatic.graph import Execution
 from incref.checker.axiomatic.search import Budget, Counter, explore
 from incref.errors import UsageError
-from incref.ir.program import IRError, Program
+from incref.ir.program import Free, IRError, Program
 from incref.ir.results import VIOLATION_KINDS, CheckResult, Stats, Violation, merge_outcomes
 from incref.models import axiomatic as models
 from incref.models.axiomatic import relalg as ra
@@ -59,8 +59,11 @@ def check(program: Program, model: str, *, max_states: int | None = None, timeou
     reason = None
     witness: Witness | None = None
     cond = program.condition
+    # use after free reads co (SC/TSO/PSO order frees by it): then every co is needed;
+    # otherwise one co per final memory gives the same states and violations
+    every_co = any(isinstance(i, Free) for t in program.threads for i in t.code)
     try:
-        for ex in explore(program, cat, counter):
+        for ex in explore(program, cat, counter, every_co):
             memory, regs = ex.memory(), ex.regs()
             if not program.passes_filter(memory, regs):
                 continue
@@ -71,7 +74,7 @@ def check(program: Program, model: str, *, max_states: int | None = None, timeou
                 if path.loop_bound and reason is None:
                     reason = f"loop bound reached: {path.loop_bound}"
             for kind, message in _violations(program, cat, ex, memory, state):
-                size = len(ex.events)
+                size = len(ex.skeleton.live)
                 if kind not in found or size < found[kind][0]:
                     found[kind] = (size, Violation(kind, message, ex.steps()))
             if cond is not None:
@@ -89,7 +92,8 @@ def check(program: Program, model: str, *, max_states: int | None = None, timeou
         executions=executions,
         seconds=time.monotonic() - start,
         complete=reason is None,
-        extra={"skeletons": counter.skeletons, "rejected": dict(sorted(counter.rejected.items()))},
+        extra={"skeletons": counter.skeletons, "rejected": dict(sorted(counter.rejected.items())),
+               "executions_exact": every_co},
     )
     return CheckResult(
         scenario=program.name,
@@ -121,7 +125,7 @@ def _violations(program: Program, cat, ex: Execution, memory: dict, state: dict)
             a, b = next(ra.pairs(rel))
             yield name, (f"{events[a].label()} (P{events[a].tid}) and {events[b].label()} "
                          f"(P{events[b].tid}) race: neither happens before the other")
-    frees = [ev for ev in events if ev.local is not None and ev.local.free_of]
+    frees = [ev for ev in sk.live if ev.local is not None and ev.local.free_of]
     if frees:
         yield from _object_checks(program, cat, ex, frees)
     for finding in invariants.end_of_execution(program, memory, deltas, state):
@@ -144,7 +148,7 @@ def _object_checks(program: Program, cat, ex: Execution, frees):
         seen.setdefault(obj, f.tid)
         if "use-after-free" not in info.invariants:
             continue
-        for ev in sk.events:
+        for ev in sk.live:
             if ev.local is None or ev.local.free_of or ev.loc not in info.fields:
                 continue
             if not (order[ev.eid] >> f.eid) & 1:

@@ -41,106 +41,141 @@ class Event:
         return f"{what}.{mode} {self.loc}={self.value}"
 
 
-class Skeleton:
-    """The events of one path per thread, with every relation and set that does not
-    depend on `rf`/`co`."""
+class Layout:
+    """Fixed event numbering for a whole program: one initial write per location (ids
+    0..L-1), then a block of slots per thread as long as its longest path. A path's
+    events always take the first slots of its thread's block, so its relations and sets
+    are computed once (`PlacedPath`) and a skeleton is just their union."""
 
-    def __init__(self, program: Program, paths: Sequence[Path]):
+    def __init__(self, program: Program, per_thread: Sequence[Sequence[Path]]):
+        locs = list(program.locations)
+        for paths in per_thread:
+            for path in paths:
+                for ev in path.events:
+                    if ev.loc is not None and ev.loc not in program.locations and ev.loc not in locs:
+                        locs.append(ev.loc)
         self.program = program
-        self.paths = paths
-        locs: list[str] = []
-        for path in paths:
-            for ev in path.events:
-                if ev.loc is not None and ev.loc not in locs:
-                    locs.append(ev.loc)
-        events: list[Event] = [Event(i, -1, "W", loc, program.locations.get(loc, 0), None)
-                               for i, loc in enumerate(locs)]
-        self.first: list[int] = []  # global id of each thread's first event
-        for tid, path in enumerate(paths):
-            self.first.append(len(events))
-            for ev in path.events:
-                events.append(Event(len(events), tid, ev.kind, ev.loc, ev.value, ev))
-        self.events = events
-        self.n = n = len(events)
+        self.locs = locs
         self.init_of = {loc: i for i, loc in enumerate(locs)}
-        self._relations(n)
-        self._sets()
+        self.offsets = []
+        n = len(locs)
+        for paths in per_thread:
+            self.offsets.append(n)
+            n += max((len(p.events) for p in paths), default=0)
+        self.n = n
+        self.init_events = [Event(i, -1, "W", loc, program.locations.get(loc, 0), None) for i, loc in enumerate(locs)]
+        init_mask = (1 << len(locs)) - 1
+        self.init_sets = {"W": init_mask, "M": init_mask, "IW": init_mask, "NA": init_mask}
 
-    def _relations(self, n: int) -> None:
-        po = [0] * n
-        rmw = [0] * n
-        addr = [0] * n
-        data = [0] * n
-        ctrl = [0] * n
-        same_thread = [0] * n
-        for tid, path in enumerate(self.paths):
-            base = self.first[tid]
-            count = len(path.events)
-            all_mask = ((1 << count) - 1) << base
-            for k, ev in enumerate(path.events):
-                g = base + k
-                po[g] = all_mask & ~((1 << (g + 1)) - 1)
-                same_thread[g] = all_mask & ~(1 << g)
-                if ev.rmw_of is not None:
-                    rmw[base + ev.rmw_of] |= 1 << g
-                for mask, rel in ((ev.addr, addr), (ev.data, data)):
-                    for r in ra.bits(mask):
-                        rel[base + r] |= 1 << g
-                for r in ra.bits(ev.ctrl):
-                    ctrl[base + r] |= 1 << g
-        by_loc: dict[str, int] = {}
+    def place(self, tid: int, path: Path) -> "PlacedPath":
+        return PlacedPath(self, tid, path)
+
+
+class PlacedPath:
+    """One thread path at its slots: events, relation rows and set bits."""
+
+    def __init__(self, layout: Layout, tid: int, path: Path):
+        base = layout.offsets[tid]
+        self.path = path
+        self.base = base
+        self.events = [Event(base + k, tid, ev.kind, ev.loc, ev.value, ev) for k, ev in enumerate(path.events)]
+        count = len(path.events)
+        all_mask = ((1 << count) - 1) << base
+        self.rows: dict[str, dict[int, int]] = {name: {} for name in ("po", "rmw", "addr", "data", "ctrl", "int")}
+        po, rmw, same = self.rows["po"], self.rows["rmw"], self.rows["int"]
+        for k, ev in enumerate(path.events):
+            g = base + k
+            po[g] = all_mask & ~((1 << (g + 1)) - 1)
+            same[g] = all_mask & ~(1 << g)
+            if ev.rmw_of is not None:
+                rmw[base + ev.rmw_of] = rmw.get(base + ev.rmw_of, 0) | (1 << g)
+            for mask, name in ((ev.addr, "addr"), (ev.data, "data"), (ev.ctrl, "ctrl")):
+                rel = self.rows[name]
+                for r in ra.bits(mask):
+                    rel[base + r] = rel.get(base + r, 0) | (1 << g)
+        self.by_loc: dict[str, int] = {}
         for ev in self.events:
             if ev.loc is not None:
-                by_loc[ev.loc] = by_loc.get(ev.loc, 0) | (1 << ev.eid)
-        self.by_loc = by_loc
-        loc = [by_loc[ev.loc] if ev.loc is not None else 0 for ev in self.events]
-        full = (1 << n) - 1
-        ext = [full & ~same_thread[i] & ~(1 << i) for i in range(n)]
-        self.po = tuple(po)
-        self.base = {
-            "po": self.po, "rmw": tuple(rmw), "addr": tuple(addr), "data": tuple(data),
-            "ctrl": tuple(ctrl), "loc": tuple(loc), "int": tuple(same_thread), "ext": tuple(ext),
-            "id": ra.identity(n),
-        }
-
-    def _sets(self) -> None:
-        sets = dict.fromkeys(SET_NAMES, 0)
-        arch = self.program.meta.get("arch")
+                self.by_loc[ev.loc] = self.by_loc.get(ev.loc, 0) | (1 << ev.eid)
+        self.sets: dict[str, int] = {}
+        arch = layout.program.meta.get("arch")
         for ev in self.events:
-            bit = 1 << ev.eid
-            names = [ev.kind]
-            if ev.kind != "F":
-                names.append("M")
-            local = ev.local
-            if local is None:
-                names += ["IW", "NA"]
-            else:
-                order = local.order
-                if local.free_of:
-                    names.append("FREE")
-                elif ev.kind != "F":
-                    names.append("ACCESS")
-                if local.locked:
-                    names.append("LOCKED")
-                if ev.kind == "F":
-                    flavour = fence_flavour(local.instr)
-                    if isinstance(local.instr, Fence) and (local.instr.kind == "mfence" or
-                                                           (not local.instr.kind and order is Order.SC)):
-                        names.append("mfence")
-                else:
-                    flavour = access_flavour(order, ev.kind == "R", local.flavour if arch == "AArch64" else "")
-                    names.append("NA" if order is Order.NA else "RLX")
-                if flavour:
-                    names.append(flavour)
-                if order.acquires and ev.kind != "W":
-                    names.append("ACQ")
-                if order.releases and ev.kind != "R":
-                    names.append("REL")
-                if order is Order.SC:
-                    names.append("SC")
-            for name in names:
-                sets[name] |= bit
+            for name in _set_names(ev, arch):
+                self.sets[name] = self.sets.get(name, 0) | (1 << ev.eid)
+
+
+def _set_names(ev: Event, arch) -> list[str]:
+    """The event sets of one thread event (see SET_NAMES; C modes are upward closed, as
+    Lahav et al.'s E⊒o; ARMv8 flavours from `incref.models.axiomatic.armv8`)."""
+    local = ev.local
+    order = local.order
+    names = [ev.kind]
+    if ev.kind != "F":
+        names.append("M")
+        names.append("FREE" if local.free_of else "ACCESS")
+        names.append("NA" if order is Order.NA else "RLX")
+        flavour = access_flavour(order, ev.kind == "R", local.flavour if arch == "AArch64" else "")
+    else:
+        flavour = fence_flavour(local.instr)
+        if isinstance(local.instr, Fence) and (local.instr.kind == "mfence" or
+                                               (not local.instr.kind and order is Order.SC)):
+            names.append("mfence")
+    if local.locked:
+        names.append("LOCKED")
+    if flavour:
+        names.append(flavour)
+    if order.acquires and ev.kind != "W":
+        names.append("ACQ")
+    if order.releases and ev.kind != "R":
+        names.append("REL")
+    if order is Order.SC:
+        names.append("SC")
+    return names
+
+
+class Skeleton:
+    """The events of one path per thread, with every relation and set that does not
+    depend on `rf`/`co`. `events[i]` is None for an unused slot."""
+
+    def __init__(self, layout: Layout, placed: Sequence[PlacedPath]):
+        self.program = layout.program
+        self.layout = layout
+        self.paths = [pp.path for pp in placed]
+        self.n = n = layout.n
+        self.init_of = layout.init_of
+        events: list[Event | None] = [None] * n
+        events[:len(layout.init_events)] = layout.init_events
+        rows = {name: [0] * n for name in ("po", "rmw", "addr", "data", "ctrl", "int")}
+        sets = dict.fromkeys(SET_NAMES, 0)
+        sets.update(layout.init_sets)
+        by_loc = {loc: 1 << i for loc, i in layout.init_of.items()}
+        for pp in placed:
+            for ev in pp.events:
+                events[ev.eid] = ev
+            for name, part in pp.rows.items():
+                rel = rows[name]
+                for i, row in part.items():
+                    rel[i] = row
+            for name, bits in pp.sets.items():
+                sets[name] |= bits
+            for loc, bits in pp.by_loc.items():
+                by_loc[loc] |= bits
+        self.events = events
+        self.live = [ev for ev in events if ev is not None]
         self.sets = sets
+        self.by_loc = by_loc
+        loc = [0] * n
+        for ev in self.live:
+            if ev.loc is not None:
+                loc[ev.eid] = by_loc[ev.loc]
+        used = 0
+        for ev in self.live:
+            used |= 1 << ev.eid
+        same = rows["int"]
+        ext = tuple(used & ~same[i] & ~(1 << i) if (used >> i) & 1 else 0 for i in range(n))
+        self.po = tuple(rows["po"])
+        self.base = {name: tuple(rel) for name, rel in rows.items()}
+        self.base.update(loc=tuple(loc), ext=ext, id=ra.identity(n, used))
 
     def forced_co(self) -> tuple[int, ...]:
         """The `co` edges every coherent execution has: initial writes first, then the
@@ -151,7 +186,7 @@ class Skeleton:
             w = mask & writes
             init = self.init_of[loc]
             co[init] |= w & ~(1 << init)
-        for ev in self.events:
+        for ev in self.live:
             if ev.kind == "W" and ev.local is not None:
                 co[ev.eid] |= self.po[ev.eid] & self.by_loc[ev.loc] & writes
         return tuple(co)
@@ -195,7 +230,7 @@ class Execution:
         cycles through co would break coherence)."""
         rel = ra.union(ra.union(self.skeleton.po, self.rf), self.co)
         n = self.skeleton.n
-        pending = {i for i in range(n) if self.events[i].local is not None}
+        pending = {ev.eid for ev in self.skeleton.live if ev.local is not None}
         preds = {i: 0 for i in pending}
         for i, row in enumerate(rel):
             for j in ra.bits(row):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Mapping
 
 from incref.ir.program import (
-    RMW_OPS, Assert, Assign, Assume, Branch, Cas, Fence, Free, Instr, Load, Lock, LoopBound, ObjOp,
+    RMW_OPS, Assert, Assign, Assume, Branch, Cas, Const, Fence, Free, Instr, Load, Lock, LoopBound, ObjOp,
     Order, Program, Rmw, Store, Thread, Unlock, desugar_locks, evaluate, names_in,
 )
 
@@ -242,6 +242,14 @@ def value_sets(program: Program, threads: list[ThreadPaths]) -> dict[str, set[in
     round k-1, so it holds exactly the values a chain of at most k writes can produce;
     no execution has more writes than the sum over threads of their longest path's."""
     values: dict[str, set[int]] = {loc: {v} for loc, v in program.locations.items()}
+    # constants a store may write, reachable or not: C11 allows a value to come out of
+    # thin air (`if (r) y = 1` read back as the cause of r), and a spurious value is
+    # ruled out later by the models that forbid it
+    for tp in threads:
+        for instr in tp.code:
+            constant = _constant_written(instr)
+            if constant is not None:
+                values.setdefault(instr.loc, {program.locations.get(instr.loc, 0)}).add(constant)
     rounds = 0
     while True:
         rounds += 1
@@ -263,3 +271,16 @@ def value_sets(program: Program, threads: list[ThreadPaths]) -> dict[str, set[in
             most_writes += longest
         if not grew or rounds >= most_writes:
             return values
+
+
+def _constant_written(instr) -> int | None:
+    if getattr(instr, "index", None) is not None:
+        return None
+    t = type(instr)
+    if t is Store and type(instr.value) is Const:
+        return instr.value.value
+    if t is Rmw and instr.op == "xchg" and type(instr.operand) is Const:
+        return instr.operand.value
+    if t is Cas and type(instr.desired) is Const:
+        return instr.desired.value
+    return None

@@ -19,8 +19,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from incref.checker.axiomatic.graph import Execution, Skeleton
-from incref.checker.axiomatic.paths import Path, ThreadPaths, value_sets
+from incref.checker.axiomatic.graph import Execution, Layout, PlacedPath, Skeleton
+from incref.checker.axiomatic.paths import ThreadPaths, value_sets
 from incref.ir.program import Program
 from incref.models.axiomatic import relalg as ra
 from incref.models.axiomatic.cat import Model
@@ -59,6 +59,8 @@ def skeletons(program: Program, counter: Counter) -> Iterator[Skeleton]:
     threads = [ThreadPaths(program, t) for t in program.threads]
     values = value_sets(program, threads)
     per_thread = [list(tp.paths(values)) for tp in threads]
+    layout = Layout(program, per_thread)
+    placed = [[layout.place(k, path) for path in paths] for k, paths in enumerate(per_thread)]
     # values each thread can write to each location, over all its paths
     writable = [{} for _ in per_thread]
     for k, paths in enumerate(per_thread):
@@ -73,7 +75,7 @@ def skeletons(program: Program, counter: Counter) -> Iterator[Skeleton]:
             merged.setdefault(loc, set()).update(vs)
         later[k] = merged
 
-    chosen: list[Path] = []
+    chosen: list[PlacedPath] = []
     written: dict[str, list[int]] = {}
 
     def readable(ev, k: int) -> bool:
@@ -86,19 +88,19 @@ def skeletons(program: Program, counter: Counter) -> Iterator[Skeleton]:
     def extend(k: int) -> Iterator[Skeleton]:
         if k == len(per_thread):
             # every read needs a write of its value from any thread
-            for path in chosen:
-                for ev in path.events:
+            for pp in chosen:
+                for ev in pp.events:
                     if ev.kind == "R" and not _matched(ev, program, written):
                         return
             counter.skeletons += 1
-            yield Skeleton(program, list(chosen))
+            yield Skeleton(layout, list(chosen))
             return
-        for path in per_thread[k]:
+        for pp in placed[k]:
             counter.visit()
-            added = [ev for ev in path.events if ev.kind == "W"]
+            added = [ev for ev in pp.events if ev.kind == "W"]
             for ev in added:
                 written.setdefault(ev.loc, []).append(ev.value)
-            chosen.append(path)
+            chosen.append(pp)
             if all(readable(ev, k) for p in chosen for ev in p.events if ev.kind == "R"):
                 yield from extend(k + 1)
             chosen.pop()
@@ -112,14 +114,16 @@ def _matched(ev, program: Program, written: dict[str, list[int]]) -> bool:
     return ev.value == program.locations.get(ev.loc, 0) or ev.value in written.get(ev.loc, ())
 
 
-def executions(sk: Skeleton, model: Model, counter: Counter) -> Iterator[Execution]:
-    """The consistent executions of one skeleton."""
+def executions(sk: Skeleton, model: Model, counter: Counter, every_co: bool = True) -> Iterator[Execution]:
+    """The consistent executions of one skeleton. Without `every_co`, only one `co` per
+    choice of the co-last write of each location (the final memory): the final states
+    are the same, far fewer graphs are checked, and the execution count is a lower bound."""
     static = model.prepare(sk.base, sk.sets)
     sets = sk.sets
     n = sk.n
     events = sk.events
     writes_mask = sets["W"]
-    reads = [ev.eid for ev in events if ev.kind == "R"]
+    reads = [ev.eid for ev in sk.live if ev.kind == "R"]
     candidates: list[list[int]] = []
     for r in reads:
         ev = events[r]
@@ -132,9 +136,9 @@ def executions(sk: Skeleton, model: Model, counter: Counter) -> Iterator[Executi
     rf = [0] * n
     rf_of: dict[int, int] = {}
 
-    def consistent_partial(co) -> bool:
+    def consistent_partial(co, env=static) -> bool:
         counter.visit()
-        failed = model.failing_axiom(static, sets, tuple(rf), co, partial=True)
+        failed = model.failing_axiom(env, sets, env.get("rf") or tuple(rf), co, partial=True)
         if failed is not None:
             counter.rejected[failed] = counter.rejected.get(failed, 0) + 1
             return False
@@ -146,39 +150,64 @@ def executions(sk: Skeleton, model: Model, counter: Counter) -> Iterator[Executi
         if i == len(reads):
             co = _coherent_co(sk, rf_of, forced)
             if co is not None:
-                yield from choose_co(0, co, _rmw_successors(sk, rf_of))
+                env = model.with_rf(static, sets, tuple(rf))
+                succ = _rmw_successors(sk, rf_of)
+                if succ is None:
+                    return
+                if every_co:
+                    yield from choose_co(0, co, succ, env)
+                else:
+                    yield from choose_lasts(0, co, succ, env)
             return
         r = reads[i]
+        # a partial check pays off where the read had a choice; forced reads wait for it
+        check = len(candidates[i]) > 1
         for w in candidates[i]:
             rf[w] |= 1 << r
             rf_of[r] = w
-            if consistent_partial(forced):
+            if not check or consistent_partial(forced):
                 yield from choose_rf(i + 1)
             rf[w] &= ~(1 << r)
             del rf_of[r]
 
-    def choose_co(li: int, co: tuple[int, ...], succ: dict[int, int]) -> Iterator[Execution]:
+    def choose_co(li: int, co: tuple[int, ...], succ: dict[int, int], env) -> Iterator[Execution]:
         if li == len(locs):
             counter.visit()
-            rf_t = tuple(rf)
-            failed = model.failing_axiom(static, sets, rf_t, co)
+            rf_t = env["rf"]
+            failed = model.failing_axiom(env, sets, rf_t, co)
             if failed is None:
-                yield Execution(sk, dict(rf_of), co, rf_t, static)
+                yield Execution(sk, dict(rf_of), co, rf_t, env)
             else:
                 counter.rejected[failed] = counter.rejected.get(failed, 0) + 1
             return
-        if li and not consistent_partial(co):
+        if li and not consistent_partial(co, env):
             return
         loc = locs[li]
         init = sk.init_of[loc]
         mask = sk.by_loc[loc] & writes_mask & ~(1 << init)
-        yield from place(li, co, mask, succ.get(init), succ)
+        yield from place(li, co, mask, succ.get(init), succ, env)
 
-    def place(li: int, co: tuple[int, ...], remaining: int, must: int | None, succ) -> Iterator[Execution]:
+    def choose_lasts(li: int, co: tuple[int, ...], succ, env) -> Iterator[Execution]:
+        """Fix the co-last write of each location, then find one consistent co."""
+        if li == len(locs):
+            for ex in choose_co(0, co, succ, env):
+                yield ex
+                return
+            return
+        loc = locs[li]
+        mask = sk.by_loc[loc] & writes_mask & ~(1 << sk.init_of[loc])
+        for last in ra.bits(mask):
+            if co[last] & mask or last in succ:
+                continue  # a write must follow it
+            others = mask & ~(1 << last)
+            yield from choose_lasts(li + 1, tuple(row | (1 << last) if (others >> i) & 1 or i == sk.init_of[loc]
+                                                  else row for i, row in enumerate(co)), succ, env)
+
+    def place(li: int, co: tuple[int, ...], remaining: int, must: int | None, succ, env) -> Iterator[Execution]:
         """Order the `remaining` writes of location `li` after those already placed;
         `must` is the write that has to come next (an RMW reading the last one placed)."""
         if not remaining:
-            yield from choose_co(li + 1, co, succ)
+            yield from choose_co(li + 1, co, succ, env)
             return
         for w in ra.bits(remaining if must is None else remaining & (1 << must)):
             rest = remaining & ~(1 << w)
@@ -186,12 +215,12 @@ def executions(sk: Skeleton, model: Model, counter: Counter) -> Iterator[Executi
                 continue  # a write not yet placed must precede w
             row = list(co)
             row[w] |= rest
-            yield from place(li, tuple(row), rest, succ.get(w), succ)
+            yield from place(li, tuple(row), rest, succ.get(w), succ, env)
 
     if reads:
         yield from choose_rf(0)
     else:
-        yield from choose_co(0, forced, {})
+        yield from choose_co(0, forced, {}, model.with_rf(static, sets, tuple(rf)))
 
 
 def _coherent_co(sk: Skeleton, rf_of: dict[int, int], forced: tuple[int, ...]) -> tuple[int, ...] | None:
@@ -217,17 +246,19 @@ def _coherent_co(sk: Skeleton, rf_of: dict[int, int], forced: tuple[int, ...]) -
     return closed
 
 
-def _rmw_successors(sk: Skeleton, rf_of: dict[int, int]) -> dict[int, int]:
-    """write -> the RMW write that must immediately follow it in co (atomicity). Two RMWs
-    reading one write cannot both follow it: the placement then finds no order."""
+def _rmw_successors(sk: Skeleton, rf_of: dict[int, int]) -> dict[int, int] | None:
+    """write -> the RMW write that must immediately follow it in co (atomicity); None
+    when two RMWs read one write (both cannot follow it)."""
     succ: dict[int, int] = {}
     for r, row in enumerate(sk.base["rmw"]):
         if row:
             src = rf_of[r]
-            succ[src] = -1 if src in succ else row.bit_length() - 1
+            if src in succ:
+                return None
+            succ[src] = row.bit_length() - 1
     return succ
 
 
-def explore(program: Program, model: Model, counter: Counter) -> Iterator[Execution]:
+def explore(program: Program, model: Model, counter: Counter, every_co: bool = True) -> Iterator[Execution]:
     for sk in skeletons(program, counter):
-        yield from executions(sk, model, counter)
+        yield from executions(sk, model, counter, every_co)

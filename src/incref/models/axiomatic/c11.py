@@ -2,8 +2,11 @@
 POPL 2016, section 3 (herd7's C11 model family). It differs from RC11 (`rc11.py`) in
 two places: there is no `po | rf` acyclicity (load buffering, even out of thin air, is
 allowed), and the SC axiom orders SC events by the whole of `hb` rather than RC11's
-weaker `scb` (so the Power/ARM compilation anomalies of section 2 of the RC11 paper are
-forbidden here as the standard intends). Races on non-atomic locations are flagged
+`scb`, while an SC fence orders only through program order (`[F & SC] ; po`, the
+standard's "sequenced before" fence rules, 29.3p4-6), not through `hb` as RC11's psc_F
+does -- so IRIW with acquire loads and SC fences stays allowed here. C11 also keeps the
+standard's rule that a non-atomic read reads a write that happens before it (its
+"visible side effect", Batty et al., POPL 2011, section 2), which RC11 drops. Races on non-atomic locations are flagged
 `data-race`, as in RC11."""
 
 SOURCE = "Batty, Donaldson, Wickerson, POPL 2016, section 3"
@@ -15,8 +18,9 @@ let hb = (po | sw)+
 let eco = com+
 irreflexive hb ; eco? as coherence
 empty rmw & (fre ; coe) as atomicity
-let psc = ([SC] | [F & SC] ; hb?) ; (hb | co | fr) ; ([SC] | hb? ; [F & SC])
+let psc = ([SC] | [F & SC] ; po) ; (hb | co | fr) ; ([SC] | po ; [F & SC])
 acyclic psc as sc
+empty [W \\ IW] ; rf ; [R & NA] \\ hb as visible-side-effect
 let conflict = [ACCESS] ; (loc & ext) ; [ACCESS] \\ [R] ; loc ; [R]
 flag ([NA] ; conflict | conflict ; [NA]) \\ (hb | hb^-1) as data-race
 let free-order = hb

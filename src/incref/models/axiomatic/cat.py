@@ -23,7 +23,7 @@ graph — any completion keeps its cycle — which is how the engine prunes earl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from lark import Lark, Token, Transformer, v_args
@@ -69,18 +69,36 @@ _PARSER = Lark(GRAMMAR, parser="lalr")
 DYNAMIC = frozenset({"rf", "co"})
 BASE = frozenset({"po", "rf", "co", "rmw", "addr", "data", "ctrl", "loc", "int", "ext", "id"})
 
-Env = dict  # name -> ra.Rel (relations) ; sets live in a separate mapping
+Env = dict  # memo: node key -> value; base relations by name
+
+_keys = iter(range(1 << 62))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Node:
-    """A compiled relation: `fn(env, sets)` computes it; `dynamic` if it reads rf/co;
+    """A compiled relation or set: `compute(env, sets)` evaluates it from its children
+    (through `value`, which memoises by `key`); `deps` says which of rf/co it reads, so
+    it is evaluated once per skeleton (no deps), once per `rf` (only rf) or per graph;
     `monotone` if adding rf/co edges can only add edges to it."""
 
-    fn: Callable[[Env, Mapping[str, int]], object]
-    dynamic: bool
+    compute: Callable[[Env, Mapping[str, int]], object]
+    deps: frozenset
     monotone: bool
     mask: "Node | None" = None  # for `[S]`: the set S, so `[S] ; r` becomes a row mask
+    children: tuple = ()
+    key: int = field(default_factory=lambda: next(_keys))
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+def value(node: Node, env: Env, sets: Mapping[str, int]):
+    v = env.get(node.key)
+    if v is None:
+        v = env[node.key] = node.compute(env, sets)
+    return v
 
 
 @dataclass(frozen=True)
@@ -102,12 +120,30 @@ class CatError(ValueError):
     file of ours, never user input)."""
 
 
+def _binary(op, monotone_right=True):
+    def build(self, children):
+        a, b = children
+        mono = a.monotone and b.monotone and (monotone_right or not b.deps)
+        return Node(lambda env, sets: op(value(a, env, sets), value(b, env, sets)), a.deps | b.deps, mono,
+                    children=(a, b))
+    return build
+
+
+def _unary(op):
+    def build(self, children):
+        (a,) = children
+        return Node(lambda env, sets: op(value(a, env, sets)), a.deps, a.monotone, children=(a,))
+    return build
+
+
 class _Compile(Transformer):
     def __init__(self) -> None:
         super().__init__()
         self.lets: dict[str, Node] = {}
-        self.order: list[str] = []
         self.axioms: list[Axiom] = []
+        self.base = {name: Node(lambda env, sets, name=name: env[name],
+                                frozenset({name}) & DYNAMIC, True) for name in BASE}
+        self.sets: dict[str, Node] = {}
 
     # --- statements
     @v_args(inline=True)
@@ -116,7 +152,6 @@ class _Compile(Transformer):
         if key in self.lets or key in BASE:
             raise CatError(f"relation {key!r} defined twice")
         self.lets[key] = node
-        self.order.append(key)
 
     @v_args(inline=True)
     def axiom(self, kind: Token, node: Node, name: Token) -> None:
@@ -130,32 +165,19 @@ class _Compile(Transformer):
     @v_args(inline=True)
     def ref(self, name: Token) -> Node:
         key = str(name)
-        if key in BASE:
-            return Node(lambda env, sets: env[key], key in DYNAMIC, True)
+        if key in self.base:
+            return self.base[key]
         if key not in self.lets:
             raise CatError(f"unknown relation {key!r}")
-        target = self.lets[key]
-        return Node(lambda env, sets: _get(env, sets, key, target), target.dynamic, target.monotone)
+        return self.lets[key]
 
     def zero(self, _children) -> Node:
-        return Node(lambda env, sets: env["0"], False, True)
+        return Node(lambda env, sets: ra.empty(len(env["id"])), frozenset(), True)
 
     @v_args(inline=True)
     def ident(self, s: Node) -> Node:
-        return Node(lambda env, sets: ra.identity(len(env["id"]), s.fn(env, sets)), s.dynamic, s.monotone, s)
-
-    def _binary(op, monotone_right=True):  # noqa: N805 - a decorator factory used below
-        def build(self, children):
-            a, b = children
-            mono = a.monotone and b.monotone and (monotone_right or not b.dynamic)
-            return Node(lambda env, sets: op(a.fn(env, sets), b.fn(env, sets)), a.dynamic or b.dynamic, mono)
-        return build
-
-    def _unary(op):  # noqa: N805
-        def build(self, children):
-            (a,) = children
-            return Node(lambda env, sets: op(a.fn(env, sets)), a.dynamic, a.monotone)
-        return build
+        return Node(lambda env, sets: ra.identity(len(env["id"]), value(s, env, sets)), s.deps, s.monotone, s,
+                    children=(s,))
 
     union = _binary(ra.union)
     inter = _binary(ra.inter)
@@ -167,35 +189,32 @@ class _Compile(Transformer):
 
     def seq(self, children):
         a, b = children
-        dyn = a.dynamic or b.dynamic
+        deps = a.deps | b.deps
         mono = a.monotone and b.monotone
         # [S] ; r and r ; [S] are masks, not matrix products
         if a.mask is not None:
             s = a.mask
-            return Node(lambda env, sets: ra.restrict(b.fn(env, sets), s.fn(env, sets), -1), dyn, mono)
+            return Node(lambda env, sets: ra.restrict(value(b, env, sets), value(s, env, sets), -1), deps, mono,
+                        children=(s, b))
         if b.mask is not None:
             s = b.mask
-            return Node(lambda env, sets: ra.restrict(a.fn(env, sets), -1, s.fn(env, sets)), dyn, mono)
-        return Node(lambda env, sets: ra.seq(a.fn(env, sets), b.fn(env, sets)), dyn, mono)
+            return Node(lambda env, sets: ra.restrict(value(a, env, sets), -1, value(s, env, sets)), deps, mono,
+                        children=(a, s))
+        return Node(lambda env, sets: ra.seq(value(a, env, sets), value(b, env, sets)), deps, mono, children=(a, b))
 
     # --- sets
     @v_args(inline=True)
     def sref(self, name: Token) -> Node:
         key = str(name)
-        return Node(lambda env, sets: _set(sets, key), False, True)
+        if key not in self.sets:
+            self.sets[key] = Node(lambda env, sets: _set(sets, key), frozenset(), True)
+        return self.sets[key]
 
     sunion = _binary(lambda x, y: x | y)
     sinter = _binary(lambda x, y: x & y)
     sdiff = _binary(lambda x, y: x & ~y, monotone_right=False)
     sdomain = _unary(ra.domain)
     srange = _unary(ra.range_of)
-
-
-def _get(env: Env, sets: Mapping[str, int], key: str, node: Node):
-    value = env.get(key)
-    if value is None:
-        value = env[key] = node.fn(env, sets)
-    return value
 
 
 def _set(sets: Mapping[str, int], key: str) -> int:
@@ -224,47 +243,61 @@ class Model:
         self.axioms = [a for a in compiler.axioms if a.kind != "flag"]
         self.flags = [a for a in compiler.axioms if a.kind == "flag"]
         self.pruning = [a for a in self.axioms if a.node.monotone]
+        roots = [*self.lets.values(), *(a.node for a in compiler.axioms)]
+        nodes = list({n.key: n for root in roots for n in root.walk()}.values())
+        # children before parents, so a node's inputs are memoised when it is evaluated
+        self._static = [n for n in reversed(nodes) if not n.deps]
+        self._rf_only = [n for n in reversed(nodes) if n.deps == {"rf"}]
 
-    def prepare(self, base: Mapping[str, ra.Rel], sets: Mapping[str, int]) -> dict:
-        """The static part of the environment for one skeleton: every `let` that does not
-        read rf/co, evaluated once."""
-        env: dict = dict(base)
-        n = len(base["id"])
-        env["0"] = ra.empty(n)
-        for key in [k for k in self.lets if not self.lets[k].dynamic]:
-            _get(env, sets, key, self.lets[key])
+    def prepare(self, base: Mapping[str, ra.Rel], sets: Mapping[str, int]) -> Env:
+        """The static environment of one skeleton: every relation that does not read
+        rf/co, evaluated once."""
+        env: Env = dict(base)
+        for node in self._static:
+            value(node, env, sets)
         return env
 
-    def failing_axiom(self, static: dict, sets: Mapping[str, int], rf: ra.Rel, co: ra.Rel,
+    def with_rf(self, static: Env, sets: Mapping[str, int], rf: ra.Rel) -> Env:
+        """`static` plus a complete `rf` and every relation that reads only rf: what all
+        the `co` candidates of one rf share."""
+        env = dict(static)
+        env["rf"] = rf
+        for node in self._rf_only:
+            value(node, env, sets)
+        return env
+
+    def failing_axiom(self, env: Env, sets: Mapping[str, int], rf: ra.Rel, co: ra.Rel,
                       partial: bool = False) -> str | None:
         """The first axiom the graph violates (None when consistent). With `partial`, only
-        the axioms that stay violated in every completion are checked."""
-        env = dict(static)
+        the axioms that stay violated in every completion are checked. `env` is the
+        result of `prepare` or `with_rf` (then `rf` must be the same)."""
+        env = dict(env)
         env["rf"] = rf
         env["co"] = co
         for ax in self.pruning if partial else self.axioms:
-            if not ax.holds(ax.node.fn(env, sets)):
+            if not ax.holds(value(ax.node, env, sets)):
                 return ax.name
         return None
 
-    def flagged(self, static: dict, sets: Mapping[str, int], rf: ra.Rel, co: ra.Rel) -> dict[str, ra.Rel]:
+    def flagged(self, env: Env, sets: Mapping[str, int], rf: ra.Rel, co: ra.Rel) -> dict[str, ra.Rel]:
         """The flags (`flag REL as KIND`) raised by a consistent execution, with their
         relations (the racing pairs)."""
-        env = dict(static)
+        env = dict(env)
         env["rf"] = rf
         env["co"] = co
         out = {}
         for ax in self.flags:
-            rel = ax.node.fn(env, sets)
+            rel = value(ax.node, env, sets)
             if not ra.is_empty(rel):
                 out[ax.name] = rel
         return out
 
-    def relation(self, static: dict, sets: Mapping[str, int], rf: ra.Rel, co: ra.Rel, name: str) -> ra.Rel | None:
+    def relation(self, env: Env, sets: Mapping[str, int], rf: ra.Rel, co: ra.Rel, name: str) -> ra.Rel | None:
         """A named relation of the model on a complete graph (None when not defined)."""
-        if name not in self.lets and name not in BASE:
+        node = self.lets.get(name)
+        if node is None:
             return None
-        env = dict(static)
+        env = dict(env)
         env["rf"] = rf
         env["co"] = co
-        return env[name] if name in BASE else _get(env, sets, name, self.lets[name])
+        return value(node, env, sets)
