@@ -138,11 +138,24 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str | None) -> InputErr
     return InputError(message, file, line, col, lines[line - 1] if line <= len(lines) else "")
 
 
+# When Lark expects many tokens, they are named by what they start.
+_CATEGORIES = (
+    ("a statement", {"'store'", "'fence'", "'lock'", "'unlock'", "'if'", "'repeat'", "'while'", "'await'",
+                     "'assert'", "'incref'", "'decref'", "'use'", "'free'", "'cas'", "'fetch_add'",
+                     "'fetch_sub'", "'fetch_and'", "'fetch_or'", "'fetch_xor'", "'exchange'", "';'"}),
+    ("a declaration", {"'scenario'", "'param'", "'shared'", "'mutex'", "'object'", "'thread'", "'exists'",
+                       "'forall'", "'~'"}),
+    ("an expression", {"'!'", "'('", "'-'", "'~'", "a name", "a number"}),
+)
+
+
 def _describe_expected(names) -> str:
-    words = sorted({_friendly(n) for n in names})
-    if len(words) > 6:
-        words = words[:6] + ["..."]
-    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else words[0]
+    words = {_friendly(n) for n in names}
+    for category, members in _CATEGORIES:
+        if len(words & members) >= 3 and ("a number" in words or category != "an expression"):
+            words = (words - members) | {category}
+    ordered = sorted(words)
+    return ", ".join(ordered[:-1]) + " or " + ordered[-1] if len(ordered) > 1 else ordered[0]
 
 
 def _friendly(terminal: str) -> str:
