@@ -97,7 +97,7 @@ def _print(program, hardware, allowed, forbidden, model) -> None:
     if detail["lost_per_million"] is not None:
         out.print(f"lost updates: {detail['lost_updates']:,} of {detail['refcount_ops']:,} refcount operations "
                   f"= [bold]{detail['lost_per_million']:,.1f} per million[/]")
-    for name, label in (("blocked", "blocked executions (an await never held), not counted"),
+    for name, label in (("blocked", "blocked executions (an await or a folded retry loop never succeeded), not counted"),
                         ("filtered", "executions removed by the filter"),
                         ("assertion_failures", "executions with a failed assertion")):
         if detail[name]:

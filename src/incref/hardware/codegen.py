@@ -188,18 +188,19 @@ class ThreadEmitter:
         return f"{self.regs[reg]} = {value};" if reg else f"(void)({value});"
 
     def body(self, code: tuple[Instr, ...]) -> list[str]:
-        retry = _retry_points(code)
+        restarts = _spin_restarts(code)
         out: list[str] = []
         for k, instr in enumerate(code):
             out.append(f"L{k}: ;")
-            for assume_at in retry.get(k, ()):
-                out.append(f"R{assume_at}: ;")
-            out.extend(self.instruction(k, instr, retry_target=_retry_of(retry, k)))
+            out.extend(f"R{assume}: ;" for assume, start in restarts.items() if start == k)
+            out.extend(self.instruction(k, instr, spins=k in restarts))
             out.append("CB();")
         out.append(f"L{len(code)}: ;")
         return out
 
-    def instruction(self, k: int, instr: Instr, retry_target: int | None) -> list[str]:
+    def instruction(self, k: int, instr: Instr, spins: bool = False) -> list[str]:
+        """C statements for instruction `k`; an `Assume` that `spins` jumps back to its
+        label `R<k>` while its condition does not hold."""
         if isinstance(instr, Load):
             a = self.addr(instr.loc)
             if instr.order is Order.NA:
@@ -241,7 +242,7 @@ class ThreadEmitter:
             return [f"if ({self.expr(instr.cond)}) goto L{int(instr.target)};"]
         if isinstance(instr, Assume):
             cond = self.expr(instr.cond)
-            if retry_target is None:
+            if not spins:
                 return [f"if (!({cond})) {{ flag |= F_BLOCKED; goto L_end; }}"]
             return [f"if (!({cond})) {{ if (++spin{k} < {ASSUME_SPINS}) {{ SPIN(spin{k}, {{ flag |= F_STOP; goto L_end; }}); goto R{k}; }}",
                     "flag |= F_BLOCKED; goto L_end; }"]
@@ -277,24 +278,20 @@ class ThreadEmitter:
         return [self.set_reg(instr.reg, f"{_FETCH[instr.op]}(AT({a}), {v}, {order})")]
 
 
-def _retry_points(code: tuple[Instr, ...]) -> dict[int, list[int]]:
-    """For each `Assume` at index k preceded by side-effect-free loads (and register
-    arithmetic), the index where its spin restarts: the first of those instructions.
-    Returns {restart index: [assume indices]}."""
-    points: dict[int, list[int]] = {}
+def _spin_restarts(code: tuple[Instr, ...]) -> dict[int, int]:
+    """{index of an `Assume`: index where its spin restarts} for each `Assume` preceded
+    by side-effect-free loads (and register arithmetic): the first of those, so that a
+    spin re-reads memory and re-evaluates, as the `await` it came from would."""
+    restarts: dict[int, int] = {}
     for k, instr in enumerate(code):
         if not isinstance(instr, Assume):
             continue
         start = k
         while start > 0 and isinstance(code[start - 1], (Load, Assign)):
             start -= 1
-        if start < k and any(isinstance(code[j], Load) for j in range(start, k)):
-            points.setdefault(start, []).append(k)
-    return points
-
-
-def _retry_of(points: dict[int, list[int]], k: int) -> int | None:
-    return k if any(k in assumes for assumes in points.values()) else None
+        if any(isinstance(code[j], Load) for j in range(start, k)):
+            restarts[k] = start
+    return restarts
 
 
 PRELUDE = r"""

@@ -174,7 +174,7 @@ def _row_tuples(rows: ctypes.Array, n: int, ncols: int):
     return zip(*(view[j::ncols] for j in range(ncols)))
 
 
-def _summarise(p: Plan, histogram: Counter, requested: int) -> RunResult:
+def _summarise(p: codegen.Plan, histogram: Counter, requested: int) -> RunResult:
     program = p.program
     nthreads = len(program.threads)
     keys = program.state_keys()
@@ -206,5 +206,3 @@ def _summarise(p: Plan, histogram: Counter, requested: int) -> RunResult:
     result.outcomes = merge_outcomes(pairs)
     return result
 
-
-Plan = codegen.Plan
