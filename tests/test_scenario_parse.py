@@ -127,6 +127,22 @@ def test_if_on_a_parameter_is_decided_at_compile_time():
     assert code(text, {"p": 5}) == (Store("x", Const(1)),)
 
 
+def test_registers_of_a_dropped_branch_stay_declared():
+    text = "param p = 0 shared x = 0 thread t { if p { r = load x } assert r == 0 }"
+    assert code(text) == (Assert(BinOp("==", Reg("r"), Const(0)), "r == 0"),)
+    assert code(text, {"p": 1})[0] == Load("r", "x")
+
+
+def test_load_program_sends_litmus_files_to_the_litmus_front_end():
+    from pathlib import Path
+
+    import incref
+
+    path = Path(incref.__file__).parent / "catalogue" / "c" / "SB+scs.litmus"
+    program = load_program(str(path))
+    assert program.name == "SB+scs" and len(program.threads) == 2 and program.is_expanded
+
+
 def test_repeat_unrolls_and_nests():
     body = code("param n = 2 shared x = 0 thread t { repeat n { repeat 3 { store x = 1 } } }", {"n": 4})
     assert body == (Store("x", Const(1)),) * 12

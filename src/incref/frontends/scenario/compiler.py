@@ -327,12 +327,14 @@ class _Compiler:
     def _if(self, stmt: ast.IfS, state: _ThreadState) -> list[Instr]:
         cond = self.lower(stmt.cond, self._in_thread(state))
         if isinstance(cond, Const):
-            # A condition on parameters only (`if fence { fence.sc }`) picks its branch now;
-            # the other branch is still checked so that errors do not depend on --set.
+            # A condition on parameters only (`if fence { fence.sc }`) picks its branch now.
+            # The other branch is still compiled (and its registers declared, as they are
+            # when the condition is not constant) so that errors do not depend on --set.
             taken, dropped = (stmt.then, stmt.orelse) if cond.value else (stmt.orelse, stmt.then)
-            size = self.size
-            self._block(dropped, _ThreadState(state.tid, set(state.assigned), state.fresh))
+            size, scratch = self.size, _ThreadState(state.tid, set(state.assigned), state.fresh)
+            self._block(dropped, scratch)
             self.size = size
+            state.assigned |= {r for r in scratch.assigned if not r.startswith("__")}
             return self._block(taken, state)
         end = state.new("endif")
         then = self._block(stmt.then, state)
