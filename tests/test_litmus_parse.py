@@ -175,6 +175,12 @@ exists (0:X0=1)
     assert cbnz.cond == Reg("X2")
 
 
+def test_other_herd_architectures_are_unsupported_not_malformed():
+    with pytest.raises(Unsupported) as err:
+        parse_text("PPC T\n{ }\n P0 ;\n sync ;\nexists (x=0)\n")
+    assert err.value.feature == "architecture PPC"
+
+
 def test_aarch64_mixed_size_is_unsupported():
     with pytest.raises(Unsupported) as err:
         arm_one("LDRH W0,[X1]")
@@ -279,7 +285,7 @@ def test_condition_forms():
 # ---- errors
 
 @pytest.mark.parametrize("text, message, line, col", [
-    ("PPC T\n{ }\n P0 ;\n sync ;\nexists (x=0)\n", "unknown architecture", 1, 1),
+    ("FOO T\n{ }\n P0 ;\n sync ;\nexists (x=0)\n", "unknown architecture", 1, 1),
     ("X86 T\n{ x=0; }\n P0 ;\n MOV [x],$1 ;\n", "no final condition", None, None),
     ("X86 T\n{ x=0; }\n P0          ;\n FROB [x],$1 ;\nexists (x=0)\n", "unknown X86 instruction", 4, 2),
     ("AArch64 T\n{ 0:X1=x; }\n P0 ;\n LDR Q9,[X1] ;\nexists (x=0)\n", "bad register", 4, 2),

@@ -144,7 +144,7 @@ class _Instr:
         init block, or computed by ADD) plus an optional index register."""
         if i >= len(self.ops):
             raise self.error("missing memory operand")
-        m = _MEM.match(self.ops[i].replace(" ", " "))
+        m = _MEM.match(self.ops[i])
         if m is None:
             if self.ops[i].startswith("[") and self.ops[i].rstrip().endswith("!"):
                 raise self.thread.src.unsupported("pre-indexed addressing", self.cell.offset)
