@@ -4,8 +4,10 @@ read dirties pages; gc.freeze() stops the collector's writes)."""
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
+import subprocess
 import sys
 
 import pytest
@@ -13,9 +15,28 @@ import pytest
 from incref.errors import InputError, UsageError
 from incref.hardware.experiments import run
 from incref.hardware.experiments.report import findings
-from incref.hardware.experiments.runner import run_probe
+from incref.hardware.experiments.runner import ProbeTimeout, run_probe
 
 FREE_THREADED = next((p for p in (shutil.which(n) for n in ("python3.14t", "python3.13t")) if p), None)
+
+
+def other_cpythons() -> list[str]:
+    """Other CPython 3.11+ builds on this machine (PATH, pyenv) that really start: one per
+    distinct version and build, this interpreter's own left out. Scripts (pyenv's shims)
+    are passed over: the binaries they would pick are globbed directly."""
+    names = [shutil.which(f"python3.{minor}{t}") for minor in range(11, 16) for t in ("", "t")]
+    names += sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.1[1-9]*/bin/python3")))
+    ask = "import sys, sysconfig; print(sys.version, sysconfig.get_config_var('Py_GIL_DISABLED'))"
+    ours = subprocess.run([sys.executable, "-c", ask], capture_output=True, text=True).stdout
+    found = {ours: sys.executable}
+    for path in filter(None, names):
+        with open(path, "rb") as f:
+            if f.read(2) == b"#!":
+                continue
+        proc = subprocess.run([path, "-c", ask], capture_output=True, text=True, timeout=30)
+        if proc.returncode == 0 and tuple(map(int, proc.stdout.split()[0].split(".")[:2])) >= (3, 11):
+            found.setdefault(proc.stdout, path)
+    return sorted(p for p in found.values() if p != sys.executable)
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +83,31 @@ def test_free_threaded_build_reports_gil_off_and_loses_increments():
         assert result.case("counter = counter + one()").lost > 0
 
 
+def immortal_strings_are_never_copied(result) -> None:
+    """Whatever the interpreter: if it reports its interned strings immortal, reading them
+    copies (almost) nothing; if not, reading them copies (almost) all their pages."""
+    copied = result.child("read-interned", False).private_dirty_mb - result.child("idle", False).private_dirty_mb
+    if result.interned_strings_immortal:
+        assert copied < 0.2 * result.strings_mb
+    else:
+        assert copied > 0.8 * result.strings_mb
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork-cow reads /proc")
+@pytest.mark.parametrize("python", other_cpythons() or [pytest.param(None, marks=pytest.mark.skip("no other CPython 3.11+"))])
+def test_fork_cow_in_other_interpreters(python):
+    result = run("fork-cow", python=python, quick=True)
+    version = subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
+                             capture_output=True, text=True).stdout.strip()
+    assert result.environment.python == version
+    assert result.environment.has_is_gil_enabled == (tuple(map(int, version.split(".")[:2])) >= (3, 13))
+    immortal_strings_are_never_copied(result)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork-cow reads /proc")
 def test_fork_cow_reads_dirty_pages_and_freeze_stops_the_collector():
     result = run("fork-cow", quick=True)
+    immortal_strings_are_never_copied(result)
     idle = result.child("idle", False).private_dirty_mb
     assert idle < 0.5 * result.objects_mb
     assert result.child("read", False).private_dirty_mb - idle > 0.8 * result.objects_mb
@@ -100,6 +143,11 @@ def test_bad_usage_is_a_usage_error():
 def test_an_interpreter_that_cannot_answer_is_one_input_error():
     with pytest.raises(InputError, match="could not run"):
         run_probe("python_race", {}, python=shutil.which("false") or "/bin/false")
+
+
+def test_a_probe_past_its_deadline_is_incomplete():
+    with pytest.raises(ProbeTimeout, match="did not finish within"):
+        run_probe("python_race", {"increments": 10**9}, timeout=0.5)
 
 
 def test_probe_takes_only_its_own_positive_integers():
