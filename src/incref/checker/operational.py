@@ -17,7 +17,7 @@ CAS, fence, lock, unlock, free) or one store-buffer flush, and traces show exact
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Sequence
 
 from incref.checker import invariants
 from incref.checker.explore import (
@@ -25,8 +25,9 @@ from incref.checker.explore import (
 )
 from incref.errors import InputError, Unsupported
 from incref.ir.program import (
-    RMW_OPS, Assert, Assign, Assume, Branch, Cas, Fence, Free, Instr, Load, Lock, LoopBound,
-    ObjOp, Program, Rmw, Store, Unlock, describe, evaluate, names_in,
+    BINARY_OPS, RMW_OPS, UNARY_OPS, Assert, Assign, Assume, BinOp, Branch, Cas, Const, Expr, Fence,
+    Free, Instr, Load, Lock, LoopBound, ObjOp, Program, Reg, Rmw, Store, UnOp, Unlock, Var, describe,
+    evaluate, names_in,
 )
 from incref.models.operational import OperationalModel
 
@@ -51,6 +52,30 @@ def thread_registers(program: Program, tid: int, code: Iterable[Instr]) -> tuple
             if expr is not None and not isinstance(expr, (int, str)):
                 names |= names_in(expr)
     return tuple(sorted(names))
+
+
+def compile_expr(expr: Expr, index: Mapping[str, int]) -> Callable[[Sequence[int]], int]:
+    """`expr` as a function of a register tuple laid out by `index` (a name missing from
+    it reads 0, as `evaluate` does): the same meaning as `evaluate`, without building a
+    dictionary per step. Built from closures, never from source text."""
+    if type(expr) is Const:
+        value = expr.value
+        return lambda regs: value
+    if type(expr) is Reg or type(expr) is Var:
+        k = index.get(expr.name)
+        if k is None:
+            return lambda regs: 0
+        return lambda regs: regs[k]
+    if type(expr) is BinOp:
+        op, left, right = BINARY_OPS[expr.op], compile_expr(expr.left, index), compile_expr(expr.right, index)
+        return lambda regs: op(left(regs), right(regs))
+    if type(expr) is UnOp:
+        op, operand = UNARY_OPS[expr.op], compile_expr(expr.operand, index)
+        return lambda regs: op(operand(regs))
+    return lambda regs: evaluate(expr, {})
+
+
+_EXPR_FIELDS = ("value", "operand", "expected", "desired", "cond", "index")
 
 
 class OperationalSystem:
@@ -86,6 +111,11 @@ class OperationalSystem:
             tuple(self.loc_index[instr.lock] if isinstance(instr, Lock) else -1 for instr in code) for code in self.codes
         )
         self._indexed = any(getattr(i, "index", None) is not None for code in self.codes for i in code)
+        self._exprs = tuple(
+            tuple({f: compile_expr(getattr(instr, f), self.reg_index[i]) for f in _EXPR_FIELDS
+                   if getattr(instr, f, None) is not None} for instr in code)
+            for i, code in enumerate(self.codes)
+        )
         self._lock_slots = sorted({self.loc_index[i.lock] for code in self.codes for i in code if isinstance(i, Lock)})
 
     # ------------------------------------------------------------------ set-up
@@ -167,13 +197,15 @@ class OperationalSystem:
         out: list[Transition] = []
         memory = state[0]
         for i, (pc, regs, buf, status) in enumerate(state[1]):
-            for k in self.model.flushable(buf):
-                key = (i, k, buf[k][0])
-                t = self._transitions.get(key)
-                if t is None:
-                    loc = buf[k][0]
-                    t = self._transitions[key] = Transition(i, (_FLUSH, k), _FLUSH, self._freed_of(loc), frozenset((loc,)))
-                out.append(t)
+            if buf:
+                for k in self.model.flushable(buf):
+                    key = (i, k, buf[k][0])
+                    t = self._transitions.get(key)
+                    if t is None:
+                        loc = buf[k][0]
+                        t = self._transitions[key] = Transition(i, (_FLUSH, k), _FLUSH, self._freed_of(loc),
+                                                                frozenset((loc,)))
+                    out.append(t)
             if status != RUNNING:
                 continue
             if buf and self._drains[i][pc]:
@@ -211,6 +243,8 @@ class OperationalSystem:
             return state
         memory = state[0]
         locks = tuple([memory[k] for k in self._lock_slots])
+        if not self.model.buffered:
+            return locks, tuple([(t[0], t[3]) for t in state[1]])
         return locks, tuple([(t[0], t[3], tuple([e[0] for e in t[2]]) if t[2] else ()) for t in state[1]])
 
     def step(self, state, transition: Transition):
@@ -248,13 +282,10 @@ class OperationalSystem:
         flag = self._freed_loc.get(loc)
         return frozenset((flag,)) if flag else frozenset()
 
-    def _env(self, i: int, regs) -> dict[str, int]:
-        return dict(zip(self.regs[i], regs))
-
     def _location(self, i: int, instr, regs) -> str:
         if instr.index is None:
             return instr.loc
-        idx = evaluate(instr.index, self._env(i, regs))
+        idx = evaluate(instr.index, dict(zip(self.regs[i], regs)))
         loc = instr.loc if idx == 0 else f"{instr.loc}[{idx}]"
         if loc not in self.loc_index:
             raise InputError(f"thread {self.tids[i]}: {describe(instr)} reaches undeclared location {loc!r}")
@@ -281,59 +312,57 @@ class OperationalSystem:
         memory, threads, deltas, flags = state
         i = transition.thread
         pc, regs, buf, status = threads[i]
-        memory = list(memory)
         kind, arg = transition.action
         tid = self.tids[i]
-
+        slot = self.loc_index
         if kind == _FLUSH:
             loc, value = buf[arg]
             buf = buf[:arg] + buf[arg + 1:]
             flags = self._touch(memory, loc, "flush", tid, flags, notes)
-            memory[self.loc_index[loc]] = value
+            memory = _set(memory, slot[loc], value)
             if notes is not None:
                 notes.append(f"{loc} = {value} reaches memory")
         else:
             instr = self.codes[i][pc]
-            env = self._env(i, regs) if isinstance(instr, (Store, Rmw, Cas)) else None
-            regs = list(regs)
+            fns = self._exprs[i][pc]
             pc += 1
             if isinstance(instr, Load):
                 loc = arg
                 flags = self._touch(memory, loc, "load", tid, flags, notes)
-                fwd = self.model.forward(buf, loc)
-                value = memory[self.loc_index[loc]] if fwd is None else fwd
+                fwd = self.model.forward(buf, loc) if buf else None
+                value = memory[slot[loc]] if fwd is None else fwd
                 if instr.reg:
-                    regs[self.reg_index[i][instr.reg]] = value
+                    regs = _set(regs, self.reg_index[i][instr.reg], value)
                 if notes is not None:
                     notes.append(f"read {loc} = {value}" + (" (from own store buffer)" if fwd is not None else ""))
             elif isinstance(instr, Store):
                 loc = arg
-                value = evaluate(instr.value, env)
+                value = fns["value"](regs)
                 if self.model.buffered:
                     buf = self.model.enqueue(buf, loc, value)
                     if notes is not None:
                         notes.append(f"{loc} = {value} into the store buffer")
                 else:
                     flags = self._touch(memory, loc, "store", tid, flags, notes)
-                    memory[self.loc_index[loc]] = value
+                    memory = _set(memory, slot[loc], value)
                     if notes is not None:
                         notes.append(f"write {loc} = {value}")
             elif isinstance(instr, (Rmw, Cas)):
                 loc = arg
                 flags = self._touch(memory, loc, "read-modify-write", tid, flags, notes)
-                old = memory[self.loc_index[loc]]
+                old = memory[slot[loc]]
                 if isinstance(instr, Rmw):
-                    new = RMW_OPS[instr.op](old, evaluate(instr.operand, env))
+                    new = RMW_OPS[instr.op](old, fns["operand"](regs))
                 else:
-                    new = evaluate(instr.desired, env) if old == evaluate(instr.expected, env) else old
-                memory[self.loc_index[loc]] = new
+                    new = fns["desired"](regs) if old == fns["expected"](regs) else old
+                memory = _set(memory, slot[loc], new)
                 if instr.reg:
-                    regs[self.reg_index[i][instr.reg]] = old
+                    regs = _set(regs, self.reg_index[i][instr.reg], old)
                 if notes is not None:
                     notes.append(f"read {loc} = {old}, write {new}" if new != old or isinstance(instr, Rmw)
                                  else f"read {loc} = {old} (compare failed, no write)")
             elif isinstance(instr, (Lock, Unlock)):
-                memory[self.loc_index[instr.lock]] = int(isinstance(instr, Lock))
+                memory = _set(memory, slot[instr.lock], int(isinstance(instr, Lock)))
                 if notes is not None:
                     notes.append(f"{instr.lock} {'taken' if isinstance(instr, Lock) else 'released'}")
             elif isinstance(instr, Free):
@@ -342,19 +371,17 @@ class OperationalSystem:
                     flags |= _FLAG_BITS[found.kind]
                     if notes is not None:
                         notes.append(found)
-                memory[self.loc_index[self.program.objects[instr.obj].freed]] = 1
+                memory = _set(memory, slot[self.program.objects[instr.obj].freed], 1)
                 if notes is not None:
                     notes.append(f"{instr.obj} freed")
             elif isinstance(instr, Fence) and notes is not None:
                 notes.append("store buffer empty" if self.model.buffered else "no effect under sc")
-            regs = tuple(regs)
             if pc >= len(self._local[i]) or self._local[i][pc]:
                 pc, regs, status, deltas, flags = self._run_local(i, pc, regs, status, deltas, flags, notes)
-        threads = list(threads)
-        threads[i] = (pc, regs, buf, status)
-        return (tuple(memory), tuple(threads), deltas, flags)
+        threads = threads[:i] + ((pc, regs, buf, status),) + threads[i + 1:]
+        return (memory, threads, deltas, flags)
 
-    def _touch(self, memory: list[int], loc: str, what: str, tid: int, flags: int, notes: list | None) -> int:
+    def _touch(self, memory: tuple[int, ...], loc: str, what: str, tid: int, flags: int, notes: list | None) -> int:
         """`flags` after an access to `loc` reaches memory (a use after free sets a bit)."""
         flag = self._freed_loc.get(loc)
         if flag is None or not memory[self.loc_index[flag]]:
@@ -371,7 +398,7 @@ class OperationalSystem:
         returns the new `(pc, regs, status, deltas, flags)`."""
         code = self.codes[i]
         local = self._local[i]
-        regs_l = None
+        exprs = self._exprs[i]
         deltas_l = None
         while status == RUNNING:
             if pc >= len(code):
@@ -380,13 +407,11 @@ class OperationalSystem:
             if not local[pc]:
                 break
             instr = code[pc]
-            if regs_l is None:
-                regs_l = list(regs)
-            env = self._env(i, regs_l)
+            fns = exprs[pc]
             if isinstance(instr, Assign):
-                regs_l[self.reg_index[i][instr.reg]] = evaluate(instr.value, env)
+                regs = _set(regs, self.reg_index[i][instr.reg], fns["value"](regs))
             elif isinstance(instr, Branch):
-                if evaluate(instr.cond, env):
+                if fns["cond"](regs):
                     pc = instr.target
                     continue
             elif isinstance(instr, ObjOp):
@@ -395,29 +420,31 @@ class OperationalSystem:
                         deltas_l = list(deltas)
                     deltas_l[self.objects[instr.obj]] += instr.delta
             elif isinstance(instr, Assert):
-                if not evaluate(instr.cond, env):
+                if not fns["cond"](regs):
                     flags |= _FLAG_BITS["assertion"]
                     if notes is not None:
                         notes.append(invariants.assertion(instr.message or str(instr.cond), self.tids[i]))
             elif isinstance(instr, Assume):
-                if not evaluate(instr.cond, env):
+                if not fns["cond"](regs):
                     status = WAITS_FOREVER
                     break
             elif isinstance(instr, LoopBound):
                 status = CUT_SHORT
                 break
             pc += 1
-        if regs_l is not None:
-            regs = tuple(regs_l)
         if deltas_l is not None:
             deltas = tuple(deltas_l)
         return pc, regs, status, deltas, flags
 
 
+def _set(values: tuple, k: int, value: int) -> tuple:
+    return values[:k] + (value,) + values[k + 1:]
+
+
 class _MemoryView(Mapping[str, int]):
     """Memory values by location name, over the state's value list (for invariants)."""
 
-    def __init__(self, system: OperationalSystem, memory: list[int]):
+    def __init__(self, system: OperationalSystem, memory: Sequence[int]):
         self._system = system
         self._memory = memory
 

@@ -4,8 +4,8 @@ honest verdict (exit 0 safe, 1 violation, 2 bad input, 3 incomplete)."""
 
 from __future__ import annotations
 
+import os
 import sys
-import time
 
 import click
 from rich.console import Console
@@ -50,10 +50,9 @@ def command(scenario, model, engine, scheme, sets, max_states, timeout, no_reduc
     from incref.checker import check
     from incref.cli.compare import prepare
 
-    started = time.monotonic()
     program = prepare(scenario, sets, scheme)
     if timeout is not None:
-        timeout = max(0.05, timeout - (time.monotonic() - started))
+        timeout = _search_budget(timeout)
     progress = None if as_json else _ProgressLine()
     try:
         result = check(program, model, engine=engine, reduction=not no_reduction,
@@ -66,6 +65,26 @@ def command(scenario, model, engine, scheme, sets, max_states, timeout, no_reduc
     else:
         _print(program, result)
     raise SystemExit(result.exit_code)
+
+
+def _search_budget(timeout: float) -> float:
+    """`--timeout` bounds the whole command: the search gets what is left after the
+    interpreter started and the scenario loaded, less a reserve for rebuilding traces and
+    printing."""
+    reserve = min(0.3, 0.2 * timeout)
+    return max(0.05, timeout - _process_age() - reserve)
+
+
+def _process_age() -> float:
+    """Seconds since this process started (Linux /proc; 0 where unavailable)."""
+    try:
+        with open("/proc/self/stat") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _print(program, result) -> None:
