@@ -564,9 +564,12 @@ def link(code: Iterable[Instr]) -> tuple[Instr, ...]:
 
 def desugar_locks(code: Iterable[Instr], tid: int) -> tuple[Instr, ...]:
     """`Lock(l)` as an acquire CAS 0→1 that must succeed (spin loop folded into an
-    assume) and `Unlock(l)` as a release store of 0: the form axiomatic engines need."""
+    assume) and `Unlock(l)` as a release store of 0: the form axiomatic engines need.
+    Linked branch targets are moved to follow the longer code."""
     out: list[Instr] = []
+    moved: list[int] = []  # old instruction index -> new index
     for instr in code:
+        moved.append(len(out))
         if isinstance(instr, Lock):
             reg = f"__lock_{instr.lock}"
             out.append(Cas(reg, instr.lock, Const(0), Const(1), Order.ACQ, Order.ACQ, origin=instr.origin))
@@ -575,7 +578,11 @@ def desugar_locks(code: Iterable[Instr], tid: int) -> tuple[Instr, ...]:
             out.append(Store(instr.lock, Const(0), Order.REL, origin=instr.origin))
         else:
             out.append(instr)
-    return tuple(out)
+    moved.append(len(out))
+    return tuple(
+        replace(i, target=moved[i.target]) if isinstance(i, Branch) and isinstance(i.target, int) else i
+        for i in out
+    )
 
 
 def describe(instr: Instr) -> str:
