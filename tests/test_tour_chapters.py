@@ -3,6 +3,7 @@ is checked here against the engine's own result, computed independently by the t
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -124,4 +125,22 @@ def test_omitted_chapter_has_no_story(monkeypatch):
     chapter = tell("coherence", QUICK)
     assert chapter.omitted == "not told yet: incref.no_such_engine has not landed"
     assert chapter.to_json() == {"name": "coherence", "title": "Coherence", "seconds": chapter.to_json()["seconds"],
-                                 "omitted": chapter.omitted}
+                                 "omitted": chapter.omitted, "failed": False}
+
+
+def test_an_engine_that_cannot_run_here_fails_its_chapter(monkeypatch):
+    from click.testing import CliRunner
+
+    from incref.cli import cli
+    from incref.errors import InputError
+
+    def no_compiler(*args, **kwargs):
+        raise InputError("no C compiler found (tried cc, gcc, clang)")
+
+    monkeypatch.setattr("incref.hardware.runner.find_compiler", no_compiler)
+    chapter = tell("hardware", QUICK)
+    assert chapter.failed and chapter.story == [] and "no C compiler" in chapter.omitted
+    result = CliRunner().invoke(cli, ["tour", "--chapter", "hardware", "--quick", "--json"])
+    assert result.exit_code == 3
+    doc = json.loads(result.stdout)
+    assert doc["complete"] is False and doc["chapters"][0]["failed"] is True

@@ -17,7 +17,8 @@ verdict that an engine did not return:
    the price of refcount contention one level up.
 
 An engine that is not in this tree yet is never imitated: its chapter is omitted with a
-line saying which API is missing (`NotLanded`)."""
+line saying which API is missing (`NotLanded`). An engine that cannot run on this machine
+(no C compiler, say) leaves its chapter `failed`, and the tour incomplete (exit 3)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from typing import Any, Callable
 from rich.console import RenderableType
 from rich.table import Table
 
+from incref.errors import InputError
 from incref.ir.program import Load, Store, describe
 
 
@@ -80,11 +82,12 @@ class Chapter:
     data: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     omitted: str | None = None
+    failed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "title": self.title, "seconds": round(self.seconds, 3)}
         if self.omitted:
-            out["omitted"] = self.omitted
+            out.update(omitted=self.omitted, failed=self.failed)
         else:
             out.update(story=self.story, data=self.data)
         return out
@@ -322,7 +325,8 @@ CHAPTERS: dict[str, tuple[str, Callable[[Chapter, Sizes], None]]] = {
 
 
 def tell(name: str, sizes: Sizes = FULL) -> Chapter:
-    """Tell chapter `name`, timed; omitted (with the reason) if its engine is missing."""
+    """Tell chapter `name`, timed; omitted (with the reason) if its engine is missing, or
+    `failed` if an engine could not run here."""
     title, told_by = CHAPTERS[name]
     chapter = Chapter(name, title)
     start = time.perf_counter()
@@ -330,5 +334,7 @@ def tell(name: str, sizes: Sizes = FULL) -> Chapter:
         told_by(chapter, sizes)
     except NotLanded as exc:
         chapter = Chapter(name, title, omitted=f"not told yet: {exc}")
+    except InputError as exc:  # the tour takes no input: this is the machine (no C compiler, ...)
+        chapter = Chapter(name, title, omitted=f"could not be told on this machine: {exc}", failed=True)
     chapter.seconds = time.perf_counter() - start
     return chapter

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 import click
@@ -21,7 +22,8 @@ from incref.tour import CHAPTERS, FULL, QUICK, Chapter, tell
 def command(chapters, quick, as_json):
     """Can two cores lose a reference-count increment, and what does each fix cost?
     Told by the model checker, the cache simulator, the real cores and the running
-    Python, each chapter timed. A chapter whose engine is missing is omitted, saying so."""
+    Python, each chapter timed. A chapter whose engine is missing is omitted, saying so;
+    exit 3 if an engine could not run on this machine (the story is incomplete)."""
     chosen = list(dict.fromkeys(chapters)) or list(CHAPTERS)
     console = Console(stderr=as_json, quiet=as_json)
     start = time.perf_counter()
@@ -33,10 +35,13 @@ def command(chapters, quick, as_json):
         _print_chapter(console, number, chapter)
     total = time.perf_counter() - start
     if as_json:
-        emit_json({"quick": quick, "chapters": [c.to_json() for c in told], "total_seconds": round(total, 3)})
+        emit_json({"quick": quick, "complete": not any(c.failed for c in told),
+                   "chapters": [c.to_json() for c in told], "total_seconds": round(total, 3)})
     else:
         console.print(Rule())
         console.print(" · ".join(f"{c.name} {c.seconds:.1f} s" for c in told) + f" — total {total:.1f} s")
+    if any(c.failed for c in told):
+        sys.exit(3)
 
 
 def _print_chapter(console: Console, number: int, chapter: Chapter) -> None:
