@@ -20,18 +20,22 @@ from __future__ import annotations
 from typing import Mapping
 
 from incref.checker.explore import Finding
-from incref.ir.program import Program, evaluate
+from incref.ir.program import ObjectInfo, Program, evaluate
 
 
 def use_after_free(program: Program, loc: str, memory: Mapping[str, int], what: str, thread: int) -> Finding | None:
     """`what` (load, store, flush, ...) by `thread` touches `loc`; a finding if `loc` is
     a field of an object that is already freed in `memory`."""
-    owner = program.owner_of(loc)
-    if owner is None or "use-after-free" not in program.objects[owner].invariants:
+    obj = owner(program, loc)
+    if obj is None or "use-after-free" not in obj.invariants or not memory.get(obj.freed, 0):
         return None
-    if not memory.get(program.objects[owner].freed, 0):
-        return None
-    return Finding("use-after-free", f"thread {thread}: {what} of {loc} after {owner} was freed")
+    return Finding("use-after-free", f"thread {thread}: {what} of {loc} after {obj.name} was freed")
+
+
+def owner(program: Program, loc: str) -> ObjectInfo | None:
+    """The object `loc` is a field of. (Not `Program.owner_of`: its cache is keyed by
+    `id(program.objects)`, which a later program can reuse once the first is collected.)"""
+    return next((o for o in program.objects.values() if loc in o.fields), None)
 
 
 def double_free(program: Program, obj: str, memory: Mapping[str, int], thread: int) -> Finding | None:

@@ -99,11 +99,8 @@ class OperationalSystem:
         self.acyclic = not any(
             isinstance(i, Branch) and i.target <= pc for code in self.codes for pc, i in enumerate(code)
         )
+        self._freed_loc = {f: obj.freed for obj in program.objects.values() for f in obj.fields}
         self._futures = tuple(self._static_futures(code) for code in self.codes)
-        self._freed_loc = {}  # field -> its object's freed flag
-        for obj in program.objects.values():
-            for f in obj.fields:
-                self._freed_loc[f] = obj.freed
         self._transitions: dict[tuple, Transition] = {}
         self._local = tuple(tuple(self._is_local(instr) for instr in code) for code in self.codes)
         self._drains = tuple(tuple(model.drains(instr) for instr in code) for code in self.codes)
@@ -136,7 +133,7 @@ class OperationalSystem:
             locs = {instr.loc}
             if instr.index is not None:
                 locs |= {l for l in self.locs if l.startswith(instr.loc + "[")}
-            freed = {self.program.objects[o].freed for o in map(self.program.owner_of, locs) if o}
+            freed = {self._freed_loc[loc] for loc in locs if loc in self._freed_loc}
             reads = frozenset(locs | freed)
             writes = frozenset() if isinstance(instr, Load) else frozenset(locs)
             return Footprint(reads, writes)
