@@ -41,10 +41,12 @@ _FRIENDLY = {
 
 @lru_cache(maxsize=1)
 def grammar() -> Lark:
-    """The parser, built once; `start="expr"` parses one expression (for the builder)."""
+    """The parser, built once per process and cached on disk by Lark (keyed on the grammar's
+    hash), which cuts the start-up of every command; `start="expr"` parses one expression
+    (for the builder)."""
     return Lark.open(
         "scenario.lark", rel_to=__file__, parser="lalr", lexer="contextual",
-        propagate_positions=True, maybe_placeholders=True, start=["start", "expr"],
+        propagate_positions=True, maybe_placeholders=True, start=["start", "expr"], cache=True,
     )
 
 
