@@ -45,13 +45,19 @@ def test_atomic_relaxed_is_atomic_with_relaxed_orders_and_private_objects_are_di
     assert {i.loc for i in bodies[1] if isinstance(i, Load)} == {"o1.refcnt", "o1.payload"}
 
 
+@pytest.fixture(autouse=True)
+def short_runs(monkeypatch):
+    """Runs of a few milliseconds: these tests check the plumbing, not the numbers."""
+    monkeypatch.setattr("incref.hardware.bench.RUN_SECONDS", 0.003)
+
+
 @needs_cc
 def test_a_measurement_is_positive_and_records_the_machine():
     report = bench(["plain", "atomic"], (1,), runs=2)
     plain, atomic = report.measurements
     assert plain.name == "plain" and atomic.name == "atomic"
     assert 0 < plain.spread[0] <= plain.ns_per_op <= plain.spread[1]
-    assert atomic.overhead_ns > 0 and atomic.loops >= 10_000
+    assert atomic.overhead_ns > 0 and atomic.loops >= 1_000
     assert report.environment["compiler_version"] and report.environment["cpu_model"]
 
 

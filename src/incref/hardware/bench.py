@@ -171,7 +171,7 @@ def _measure(loop: _Loop, empty: _Loop, runs: int, ops_per_loop: int,
     def mean(times: list[float]) -> float:
         return statistics.fmean(times[t] for t in timed)
 
-    n = 10_000
+    n = 1_000
     while True:  # calibrate (and warm up): one run of about RUN_SECONDS
         per = max(loop.time(n))
         if per * n >= RUN_SECONDS * 1e9 or n >= 1 << 30:
