@@ -80,3 +80,16 @@ def test_reduction_keeps_the_set_of_final_states(model):
         assert on.states() == off.states(), example
         assert on.violation_kinds() == off.violation_kinds(), example
         assert on.stats.executions <= off.stats.executions
+
+
+@pytest.mark.parametrize("model", ["sc", "tso"])
+@pytest.mark.parametrize("example,params", [
+    ("sb", {}), ("sb", {"fence": 1}), ("mp", {}), ("mp", {"fence": 1}), ("incref-race", {}), ("ttas-lock", {}),
+])
+def test_operational_and_axiomatic_engines_agree(model, example, params):
+    program = apply_scheme(load_program(example, params or None), get("plain"))
+    operational = check(program, model)
+    axiomatic = check(program, model, engine="axiomatic")
+    assert operational.engine == "operational" and axiomatic.engine == "axiomatic"
+    assert operational.states() == axiomatic.states()
+    assert operational.violation_kinds() == axiomatic.violation_kinds()
