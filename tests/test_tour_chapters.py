@@ -144,3 +144,23 @@ def test_an_engine_that_cannot_run_here_fails_its_chapter(monkeypatch):
     assert result.exit_code == 3
     doc = json.loads(result.stdout)
     assert doc["complete"] is False and doc["chapters"][0]["failed"] is True
+
+
+def test_answer_speaks_only_for_told_chapters(model):
+    from incref.tour import answer
+
+    lines = answer([model, Chapter("coherence", "Coherence", omitted="not told yet")])
+    assert len(lines) == 1 and lines[0].startswith("Yes, two threads can lose an increment")
+    broken = Chapter("model", "Model", data={**model.data, "fixes": {"gil": {"tso": {"verdict": "violation"}}}})
+    assert answer([broken])[0].endswith("not proved safe: gil TSO.")
+
+
+def test_answer_python_numbers_are_the_chapters():
+    from incref.tour import answer
+
+    cases = [{"statement": "counter += 1", "lost_per_million": 12.0},
+             {"statement": "counter = counter + one()", "lost_per_million": 345678.0}]
+    chapter = Chapter("python", "Python", data={"python-race": {
+        "cases": cases, "environment": {"python": "3.14.0", "gil_enabled": False}}})
+    (line,) = answer([chapter])
+    assert "Python 3.14.0 without the GIL" in line and "lost 12 per million" in line and "345,678" in line

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from importlib import import_module
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from rich.console import RenderableType
 from rich.table import Table
@@ -322,6 +322,45 @@ CHAPTERS: dict[str, tuple[str, Callable[[Chapter, Sizes], None]]] = {
     "hardware": ("Hardware: this machine's cores", hardware_chapter),
     "python": ("Python: the same race one level up", python_chapter),
 }
+
+
+def answer(chapters: Iterable[Chapter]) -> list[str]:
+    """The question's answer, one sentence per layer, each from the data of a chapter that
+    was told (an omitted chapter leaves its layer out)."""
+    told = {c.name: c.data for c in chapters if not c.omitted}
+    out = []
+    if "model" in told:
+        model = told["model"]
+        lost = any(v["kind"] == "lost-update" for v in model["race"]["violations"])
+        verdicts = {f"{scheme} {m.upper()}": r["verdict"] for scheme, per in model["fixes"].items() for m, r in per.items()}
+        unsafe = [k for k, v in verdicts.items() if v != "safe"]
+        out.append(("Yes, two threads can lose an increment, and sequential consistency already allows it"
+                    if lost else "The checker found no lost increment under SC")
+                   + ("; the GIL and atomic RMWs are proved safe under SC, TSO and PSO." if not unsafe
+                      else f"; not proved safe: {', '.join(unsafe)}."))
+    if "coherence" in told:
+        plain = told["coherence"]["plain"]["stats"]
+        if plain["swmr"] and plain["data_value"] and told["coherence"].get("line_moved"):
+            out.append(f"Not through a stale L1 copy: SWMR and the data-value invariant held in all "
+                       f"{plain['explored']:,} reachable states; the line moved between the load and the store.")
+    if "hardware" in told:
+        runs = told["hardware"]["runs"]
+        ns = {(m["scheme"], m["threads"]): m["ns_per_op"] for m in told["hardware"]["bench"]["measurements"]}
+        costs = [f"{s} {ns[s, 1]:.1f} ns alone, {ns[s, 2]:.1f} ns contended"
+                 for s in ("plain", "atomic", "gil") if (s, 1) in ns and (s, 2) in ns]
+        out.append(f"On this machine plain counts lost {runs['plain']['lost_per_million']:,.0f} increments per "
+                   f"million; atomic lost {runs['atomic']['lost_updates']:,} and gil {runs['gil']['lost_updates']:,} "
+                   f"of {runs['atomic']['refcount_ops']:,} each. Per operation: " + "; ".join(costs) + ".")
+    if "python" in told:
+        race = told["python"]["python-race"]
+        plain, call = (next(c for c in race["cases"] if c["statement"] == st)
+                       for st in ("counter += 1", "counter = counter + one()"))
+        gil = "with the GIL" if race["environment"]["gil_enabled"] else "without the GIL"
+        out.append(f"In Python {race['environment']['python']} {gil}, `counter += 1` lost "
+                   f"{plain['lost_per_million']:,.0f} per million and `{call['statement']}` "
+                   f"{call['lost_per_million']:,.0f}: `+=` is a load and a store, atomic only where the "
+                   f"interpreter happens not to switch threads.")
+    return out
 
 
 def tell(name: str, sizes: Sizes = FULL) -> Chapter:

@@ -11,7 +11,7 @@ from rich.rule import Rule
 from rich.text import Text
 
 from incref.cli.common import emit_json, json_option
-from incref.tour import CHAPTERS, FULL, QUICK, Chapter, tell
+from incref.tour import CHAPTERS, FULL, QUICK, Chapter, answer, tell
 
 
 @click.command("tour")
@@ -36,8 +36,12 @@ def command(chapters, quick, as_json):
     total = time.perf_counter() - start
     if as_json:
         emit_json({"quick": quick, "complete": not any(c.failed for c in told),
-                   "chapters": [c.to_json() for c in told], "total_seconds": round(total, 3)})
+                   "chapters": [c.to_json() for c in told], "answer": answer(told),
+                   "total_seconds": round(total, 3)})
     else:
+        console.print(Rule("The answer", align="left"))
+        for line in answer(told):
+            console.print(Text("• " + line))
         console.print(Rule())
         console.print(" · ".join(f"{c.name} {c.seconds:.1f} s" for c in told) + f" — total {total:.1f} s")
     if any(c.failed for c in told):
