@@ -135,6 +135,8 @@ def test_builder_errors_are_usage_or_input_errors():
             t.store("x", 1.5)
         with pytest.raises(InputError, match="unexpected"):
             t.store("x", "1 +")
+        with pytest.raises(UsageError, match="needs the success order"):
+            t.cas("x", 0, 1, fail_order="acq")
         t.store("x", 1)
     with pytest.raises(InputError, match="undefined shared location 'x'"):
         s.build()
@@ -159,3 +161,68 @@ _exprs = st.recursive(
 def test_printed_expressions_parse_back_to_the_same_tree(expr):
     text = ast.to_text(expr)
     assert parse_expr(text) == expr
+
+
+# ---- printing whole scenarios: the .inc text of a tree parses back to the same tree
+
+@pytest.mark.parametrize("name", sorted(__import__("incref").examples.names()))
+def test_bundled_examples_print_and_parse_back(name):
+    from incref import examples
+    from incref.frontends.scenario.parser import parse, read_file
+    from incref.frontends.scenario.printer import format_scenario
+
+    tree = parse(read_file(examples.path(name)))
+    assert parse(format_scenario(tree)) == tree
+
+
+@pytest.mark.parametrize("build", [incref_race, sb, cas_counter, ttas_lock, incref_decref])
+def test_builder_text_is_a_scenario_file_for_the_same_program(build):
+    scenario = build()
+    assert without_file(parse_text(scenario.to_text())) == scenario.build()
+
+
+_regs = st.sampled_from(["r", "s"])
+_locs = st.sampled_from(["x", "o.refcnt"])
+_orders = st.sampled_from([None, "acq", "rlx", "sc"])
+_small = st.integers(0, 9).map(ast.Num) | _names
+
+
+def _statements(depth):
+    simple = (
+        st.builds(ast.LoadS, _regs, _locs, _orders)
+        | st.builds(ast.StoreS, _locs, _exprs, _orders)
+        | st.builds(ast.RmwS, st.none() | _regs, st.sampled_from(["fetch_add", "exchange"]), _locs, _small, _orders)
+        | st.builds(ast.CasS, st.none() | _regs, _locs, _small, _small, _orders, st.none())
+        | st.builds(ast.CasS, st.none() | _regs, _locs, _small, _small, st.just("acq_rel"), _orders)
+        | st.builds(ast.FenceS, _orders)
+        | st.builds(ast.LockS, st.just("m"), st.booleans())
+        | st.builds(ast.AssignS, _regs, _exprs)
+        | st.builds(ast.AwaitS, _exprs, _orders)
+        | st.builds(ast.AssertS, _exprs)
+        | st.builds(ast.ObjS, st.sampled_from(ast.OBJECT_OPS), st.just("o"))
+    )
+    if depth == 0:
+        return simple
+    body = st.lists(_statements(depth - 1), max_size=3).map(tuple)
+    return simple | st.builds(ast.IfS, _exprs, body, body) | st.builds(ast.RepeatS, _small, body) \
+        | st.builds(ast.WhileS, _exprs, _small, body)
+
+
+_decls = st.lists(
+    st.builds(ast.ParamD, st.sampled_from(["n", "k"]), _small)
+    | st.builds(ast.SharedD, st.sampled_from(["x", "y"]), _small)
+    | st.builds(ast.ObjectD, st.just("o"), _small, st.lists(st.tuples(st.sampled_from(["owner", "immortal"]), _small),
+                                                          max_size=2).map(tuple))
+    | st.builds(ast.ThreadD, st.sampled_from(["t", "u"]), st.lists(_statements(2), max_size=4).map(tuple),
+                st.none() | _small)
+    | st.builds(ast.ConditionD, st.sampled_from(["exists", "~exists", "forall"]), _exprs),
+    max_size=6,
+).map(tuple)
+
+
+@given(st.builds(ast.Scenario, st.sampled_from(["s", "incref-race"]), _decls, st.sampled_from(["", "a story"])))
+def test_printed_scenarios_parse_back_to_the_same_tree(tree):
+    from incref.frontends.scenario.parser import parse
+    from incref.frontends.scenario.printer import format_scenario
+
+    assert parse(format_scenario(tree)) == tree

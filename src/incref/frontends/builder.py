@@ -26,6 +26,7 @@ from incref.errors import UsageError
 from incref.frontends.scenario import ast
 from incref.frontends.scenario.compiler import compile_scenario
 from incref.frontends.scenario.parser import parse_expr
+from incref.frontends.scenario.printer import format_scenario
 from incref.ir.program import Program
 
 Value = int | str
@@ -84,6 +85,10 @@ class Scenario:
     def tree(self) -> ast.Scenario:
         return ast.Scenario(self.name, tuple(self._decls), self.description)
 
+    def to_text(self) -> str:
+        """The scenario as `.inc` text, for a file that `incref check` can run."""
+        return format_scenario(self.tree())
+
     def build(self, params: Mapping[str, int] | None = None, **overrides: int) -> Program:
         """The scenario-level `Program`, parameters set from `params` and `overrides`."""
         return compile_scenario(self.tree(), {**(params or {}), **overrides})
@@ -123,6 +128,8 @@ class ThreadBuilder:
 
     def cas(self, loc: str, expected: Value, desired: Value, reg: str | None = None,
             order: str | None = None, fail_order: str | None = None) -> "ThreadBuilder":
+        if fail_order is not None and order is None:
+            raise UsageError("cas: a fail_order needs the success order too (cas.SUCCESS.FAILURE)")
         return self._add(ast.CasS(reg, loc, _expr(expected, f"cas {loc}"), _expr(desired, f"cas {loc}"),
                                   order, fail_order))
 
