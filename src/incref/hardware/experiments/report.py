@@ -63,7 +63,8 @@ def _(result: ForkCow) -> list[str]:
     immortal = "immortal" if result.interned_strings_immortal else "not immortal"
     return [
         f"Reading each of the {result.objects:,} objects ({result.objects_mb:.1f} MB) made the child copy "
-        f"{beyond_idle('read', False):.1f} MB: a read takes and drops a reference, a write to ob_refcnt.",
+        f"{beyond_idle('read', False):.1f} MB: a read takes and drops a reference, a write to ob_refcnt, and "
+        f"the kernel copies the whole {result.page_size // 1024} KB page around it.",
         f"gc.collect() alone copied {beyond_idle('collect', False):.1f} MB without gc.freeze() and "
         f"{beyond_idle('collect', True):.1f} MB with it: the collector writes the gc header of every object it "
         f"traverses, and frozen objects sit in the permanent generation it skips.",
