@@ -103,6 +103,11 @@ def _scenario(spec: str, scheme: str, **params: int):
     return schemes.apply_scheme(frontends.load_program(spec, params), schemes.get(scheme))
 
 
+def _set(values) -> str:
+    """`{2, 3}`: the distinct values, sorted."""
+    return "{" + ", ".join(map(str, sorted(set(values)))) + "}"
+
+
 def _violation(result, kind: str):
     return next((v for v in result.violations if v.kind == kind), None)
 
@@ -123,11 +128,11 @@ def model_chapter(chapter: Chapter, sizes: Sizes) -> None:
     program = _scenario("incref-race", "plain")
     race = checker.check(program, "sc")
     lost = _violation(race, "lost-update")
-    counts = sorted({o.state["obj.refcnt"] for o in race.outcomes})
     chapter.story.append(
         f"incref-race, {len(program.threads)} threads each doing a plain `ob_refcnt++` (load, add, store) "
-        f"under sequential consistency: {race.verdict}. Final obj.refcnt ∈ {{{', '.join(map(str, counts))}}} "
-        f"over {race.stats.executions} executions ({race.stats.explored} states): no weak memory needed.")
+        f"under sequential consistency: {race.verdict}. Final obj.refcnt ∈ "
+        f"{_set(o.state['obj.refcnt'] for o in race.outcomes)} over {race.stats.executions} executions "
+        f"({race.stats.explored} states)" + (": no weak memory needed." if lost is not None else "."))
     chapter.data["race"] = race.to_json()
     if lost is not None:
         chapter.story.append(f"Shortest lost update, {len(lost.trace)} steps: {lost.message}")
@@ -211,7 +216,7 @@ def coherence_chapter(chapter: Chapter, sizes: Sizes) -> None:
     plain = simulator.simulate(program, machine.Config(mesi, store_buffers=False))
     extra = plain.stats.extra
     chapter.data["plain"] = plain.to_json()
-    counts = sorted({o.state["obj.refcnt"] for o in plain.outcomes})
+    counts = _set(o.state["obj.refcnt"] for o in plain.outcomes)
     chapter.story.append(
         f"The stale-L1 theory, tested: incref-race with plain counts on {len(program.threads)} in-order cores, "
         f"{extra['protocol'].upper()} over a {extra['interconnect']}, no store buffers, every interleaving of "
@@ -220,9 +225,9 @@ def coherence_chapter(chapter: Chapter, sizes: Sizes) -> None:
         f"returns the last write) {'held' if extra['data_value'] else 'was BROKEN'}.")
     lost = _violation(plain, "lost-update")
     if lost is None:
-        chapter.story.append(f"No lost update at line level; final obj.refcnt ∈ {{{', '.join(map(str, counts))}}}.")
+        chapter.story.append(f"No lost update at line level; final obj.refcnt ∈ {counts}.")
     else:
-        chapter.story.append(f"Yet the increment is still lost: final obj.refcnt ∈ {{{', '.join(map(str, counts))}}}; "
+        chapter.story.append(f"Yet the increment is still lost: final obj.refcnt ∈ {counts}; "
                              f"shortest trace, {len(lost.trace)} steps with the line's states and messages:")
         _trace_figure(chapter, program, lost)
         moved = line_moved(program, lost, "obj.refcnt")
@@ -240,7 +245,7 @@ def coherence_chapter(chapter: Chapter, sizes: Sizes) -> None:
     chapter.data["atomic"] = atomic.to_json()
     chapter.story.append(
         f"With a locked read-modify-write (atomic) on the same machine: {atomic.verdict}, final obj.refcnt ∈ "
-        f"{{{', '.join(str(o.state['obj.refcnt']) for o in atomic.outcomes)}}} over {atomic.stats.explored:,} states: "
+        f"{_set(o.state['obj.refcnt'] for o in atomic.outcomes)} over {atomic.stats.explored:,} states: "
         f"the core keeps the line in M from its read to its write.")
 
     buffered = simulator.simulate(program, machine.Config(mesi, store_buffers=True))
