@@ -86,6 +86,25 @@ def test_a_loop_bound_that_is_reached_makes_the_verdict_incomplete():
     assert result.verdict == "incomplete"
 
 
+SPIN = """
+shared data = 0
+shared ready = 0
+thread producer { store data = 42  store.rel ready = 1 }
+thread consumer {
+  r = load.acq ready
+  while r == 0 max 1 { r = load.acq ready }
+  d = load data
+}
+forall 1:d == 42
+"""
+
+
+@pytest.mark.parametrize("model", ["sc", "tso", "pso"])
+def test_a_spin_loop_is_explored_completely_whatever_its_bound(model):
+    result = incref.check(parse_text(SPIN), model=model)
+    assert result.verdict == "safe" and result.stats.complete
+
+
 @pytest.mark.parametrize("bound, verdict", [(3, "safe"), (4, "safe"), (2, "incomplete")])
 def test_while_counts_iterations_exactly(bound, verdict):
     text = "thread t { i = 0 while i < 3 max %d { i = i + 1 } } forall 0:i == 3" % bound

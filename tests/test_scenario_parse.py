@@ -157,6 +157,27 @@ def test_while_unrolls_k_guarded_iterations_then_a_loop_bound():
     assert isinstance(body[-1], LoopBound)
 
 
+@pytest.mark.parametrize("body", [
+    "r = load.acq flag while r == 0 max 1 { r = load.acq flag }",
+    "r = load flag while r != 1 max 1 { s = load flag r = s & 1 }",
+])
+def test_a_while_that_only_reloads_is_a_spin_loop_with_no_bound(body):
+    loop = code("shared flag = 0 thread t { %s }" % body)
+    assert not any(isinstance(i, LoopBound) for i in loop)
+    assert isinstance(loop[-1], Assume)
+    assert [i for i in loop if isinstance(i, Branch)] == [Branch(loop[1].cond, len(loop))]
+
+
+@pytest.mark.parametrize("body", [
+    "i = 0 while r == 0 max 1 { r = load flag i = i + 1 }",  # depends on earlier iterations
+    "while r == 0 max 1 { r = load flag store flag = 2 }",  # writes memory
+    "while r == 0 max 1 { }",  # never reloads: spinning here is a hang, not a wait
+])
+def test_loops_with_effects_keep_their_bound(body):
+    loop = code("shared flag = 0 thread t { r = load flag %s }" % body)
+    assert isinstance(loop[-1], LoopBound)
+
+
 def test_await_is_a_load_and_an_assume_never_a_branch():
     body = code("shared flag = 0 shared y = 0 thread t { await.acq flag == 1 && y != flag }")
     assert not any(isinstance(i, Branch) for i in body)

@@ -9,6 +9,7 @@ an engine sees is finite and loop-free except for the explicit bounds:
 * `while C max K { }` is K guarded copies of its body followed by a `LoopBound`, which an
   engine reaches only when K iterations were not enough (its verdict is then at best
   `incomplete`, never `safe`);
+* a `while` whose body only reloads registers is a spin loop and compiles like `await`;
 * `await C` is a side-effect-free spin loop and compiles to loads of the locations C reads
   and one `Assume(C)`: only the iteration that succeeds matters, which is the
   spin-assume transformation of GenMC (Kokologiannakis, Ren, Vafeiadis, "Dynamic Partial
@@ -360,6 +361,13 @@ class _Compiler:
             raise self.error(f"max {bound} is over the limit of {MAX_INSTRUCTIONS}", stmt.pos)
         end = state.new("endwhile")
         text = f"while {ast.to_text(stmt.cond)} max {bound}"
+        if _is_spin_loop(stmt.body):
+            # Failed iterations only reload registers: keep the one that ends the loop
+            # (the spin-assume transformation, as for `await`); the bound is never needed.
+            guard = self.lower(stmt.cond, self._in_thread(state))
+            body = self._block(stmt.body, state)
+            done = _negate(self.lower(stmt.cond, self._in_thread(state)))
+            return [Branch(_negate(guard), end), *body, Assume(done, origin=text), Label(end)]
         exit_unless = lambda: Branch(_negate(self.lower(stmt.cond, self._in_thread(state))), end)  # noqa: E731
         out: list[Instr] = []
         for _ in range(bound):
@@ -451,6 +459,33 @@ class _Compiler:
         if node.reg not in self.registers[tid]:
             raise self.error(f"thread {tid} ({self.threads[tid].name}) has no register {node.reg!r}", node.pos)
         return tid
+
+
+def _is_spin_loop(body: tuple[ast.Stmt, ...]) -> bool:
+    """Whether a failed iteration of a loop with this body has no effect at all: the body
+    only loads, and computes only from what the same iteration loaded (or from registers
+    the loop never writes), so no iteration depends on the ones before it (GenMC's
+    side-effect-free spinloops, Kokologiannakis et al., FMCAD 2021, section 3)."""
+    written = {s.reg for s in body if isinstance(s, (ast.LoadS, ast.AssignS))}
+    this_iteration: set[str] = set()
+    for stmt in body:
+        if isinstance(stmt, ast.AssignS) and not (_names(stmt.value) & written) - this_iteration:
+            this_iteration.add(stmt.reg)
+        elif isinstance(stmt, ast.LoadS):
+            this_iteration.add(stmt.reg)
+        else:
+            return False
+    return any(isinstance(stmt, ast.LoadS) for stmt in body)
+
+
+def _names(expr: ast.Expr) -> set[str]:
+    if isinstance(expr, ast.Name):
+        return {expr.name}
+    if isinstance(expr, ast.Bin):
+        return _names(expr.left) | _names(expr.right)
+    if isinstance(expr, ast.Un):
+        return _names(expr.operand)
+    return set()
 
 
 def _negate(cond: Expr) -> Expr:
