@@ -45,6 +45,7 @@ process.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -308,6 +309,19 @@ def explore(
     """Breadth-first search of every state reachable from the initial state (or from the
     state `prefix` leads to). Stops early, with `complete=False`, when more than
     `max_states` states are stored, after `timeout` seconds, or on Ctrl-C."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _explore(system, reduction, max_states, timeout, progress, store, prefix)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _explore(system, reduction, max_states, timeout, progress, store, prefix) -> Exploration:
+    """`explore` with Python's cyclic garbage collector off: the search allocates millions
+    of tuples that never form cycles, and each collection would rescan the whole growing
+    visited store (measured: 40% of the time of a 118,000-state search)."""
     started = time.monotonic()
     deadline = None if timeout is None else started + timeout
     store = store if store is not None else DictStore()
