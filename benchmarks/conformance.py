@@ -6,7 +6,9 @@ Each expected file lists `path,flag`, the flag being 1 when the test's own condi
 under the model; we compare our `condition` field with it. Tests listed in
 `dartagnan-skip.csv` are those where Dat3M and herd7 differ: a disagreement there is
 listed apart. A test we do not handle counts as `unsupported` with the feature named; a
-malformed file, an engine error or a timeout as `not answered`, with the reason.
+malformed file, an engine error or a timeout as `not answered`, with the reason. Tests
+named in an expected file but absent from the corpus folder are listed as `missing` and
+not counted.
 
     python benchmarks/conformance.py [--model tso|armv8|rc11|c11] [--limit N] [--jobs 2]
 
@@ -44,6 +46,7 @@ class Tally:
     disagreements: list[str] = field(default_factory=list)
     skip_listed: list[str] = field(default_factory=list)
     unsupported: Counter = field(default_factory=Counter)
+    missing: list[str] = field(default_factory=list)  # listed in the expected file, absent from the corpus
     seconds: float = 0.0
     judged: int = 0  # tests outside the excluded folder
     judged_agreed: int = 0
@@ -80,8 +83,10 @@ def _check_one(job: tuple[str, str, str, float]) -> tuple[str, str, bool | None,
 
 def run_model(corpus: Path, model: str, limit: int | None, jobs: int, timeout: float, skip: set[str]) -> Tally:
     rows = read_expected(corpus, model)[:limit]
-    expected = dict(rows)
     tally = Tally(model)
+    tally.missing = [path for path, _ in rows if not (corpus / path).exists()]
+    rows = [(path, flag) for path, flag in rows if path not in tally.missing]
+    expected = dict(rows)
     start = time.monotonic()
     work = [(str(corpus), path, model, timeout) for path, _ in rows]
     results = Pool(jobs).imap_unordered(_check_one, work, chunksize=8) if jobs > 1 else map(_check_one, work)
@@ -115,13 +120,13 @@ def report(tallies: list[Tally]) -> None:
 
     table = Table(title="Conformance against ../shared/conformance (Dat3M corpus)")
     for col in ("model", "tests", "agreed", "disagreed", "skip-listed", "unsupported", "not answered",
-                "agreed (judged)", "target", "time"):
+                "missing", "agreed (judged)", "target", "time"):
         table.add_column(col, justify="left" if col == "model" else "right")
     for t in tallies:
         total = sum(t.counts.values())
         table.add_row(t.model, str(total), str(t.counts["agreed"]), str(t.counts["disagreed"]),
                       str(t.counts["disagreed (skip-listed)"]), str(t.counts["unsupported"]),
-                      str(t.counts["not answered"]),
+                      str(t.counts["not answered"]), str(len(t.missing)),
                       f"{100 * t.share:.1f}%", f"{100 * TARGETS[t.model]:.0f}%" + ("" if t.target_met() else " MISSED"),
                       f"{t.seconds:.1f}s")
     console = Console(width=130)
@@ -133,6 +138,9 @@ def report(tallies: list[Tally]) -> None:
             console.print(f"[red]disagreement[/red] {t.model} {line}")
         for path in t.skip_listed:
             console.print(f"skip-listed disagreement {t.model} {path}")
+        if t.missing:
+            console.print(f"{t.model}: {len(t.missing)} tests of {EXPECTED[t.model]} are not in the corpus "
+                          f"(not counted), e.g. {t.missing[0]}")
         for reason, n in t.unsupported.most_common():
             console.print(f"unsupported or not answered {t.model}: {n} x {reason}")
 
@@ -158,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps([{"model": t.model, **t.counts, "share_judged": round(t.share, 4),
                            "target": TARGETS[t.model], "disagreements": t.disagreements,
                            "skip_listed": t.skip_listed, "unsupported": dict(t.unsupported),
+                           "missing": t.missing,
                            "seconds": round(t.seconds, 2)} for t in tallies], indent=2))
     else:
         report(tallies)
