@@ -24,7 +24,7 @@ def command(chapters, quick, as_json):
     Told by the model checker, the cache simulator, the real cores and the running
     Python, each chapter timed. A chapter whose engine is missing is omitted, saying so;
     exit 3 if an engine could not run on this machine (the story is incomplete)."""
-    chosen = list(dict.fromkeys(chapters)) or list(CHAPTERS)
+    chosen = [name for name in CHAPTERS if name in chapters] or list(CHAPTERS)  # the story's order
     console = Console(stderr=as_json, quiet=as_json)
     start = time.perf_counter()
     told = []
