@@ -12,10 +12,12 @@ from checker_scenarios import incref_decref, incref_race, two_objects
 from incref.checker import check
 from incref.checker.explore import COMPLETE, explore, replay
 from incref.checker.operational import OperationalSystem
+from incref.frontends import load_program
 from incref.ir.program import (
     Assume, BinOp, Branch, Const, LoopBound, Load, Program, Reg, Store, Thread, link, Label,
 )
 from incref.models.operational import MODELS
+from incref.schemes import apply_scheme, get
 
 
 def shortest_by_plain_bfs(system):
@@ -41,8 +43,13 @@ def shortest_by_plain_bfs(system):
     return best
 
 
+def bundled_incref_decref():
+    return apply_scheme(load_program("incref-decref"), get("plain"))
+
+
 @pytest.mark.parametrize("model", ["sc", "tso", "pso"])
-@pytest.mark.parametrize("build", [incref_decref, lambda: incref_race(2, 2)], ids=["incref-decref", "race-2x2"])
+@pytest.mark.parametrize("build", [incref_decref, bundled_incref_decref, lambda: incref_race(2, 2)],
+                         ids=["incref-decref-ir", "incref-decref-bundled", "race-2x2"])
 def test_traces_are_as_short_as_a_plain_breadth_first_search_finds(model, build):
     program = build()
     expected = shortest_by_plain_bfs(OperationalSystem(program, MODELS[model]))
