@@ -25,11 +25,12 @@ def command(chapters, quick, as_json):
     Python, each chapter timed. A chapter whose engine is missing is omitted, saying so;
     exit 3 if an engine could not run on this machine (the story is incomplete)."""
     chosen = [name for name in CHAPTERS if name in chapters] or list(CHAPTERS)  # the story's order
-    console = Console(stderr=as_json, quiet=as_json)
+    console = Console(quiet=as_json)
+    progress = Console(stderr=True)  # the spinner: on stderr, so stdout holds only the story or the JSON
     start = time.perf_counter()
     told = []
     for number, name in enumerate(chosen, 1):
-        with console.status(f"chapter {number}: {CHAPTERS[name][0]} ...", spinner="dots"):
+        with progress.status(f"chapter {number}: {CHAPTERS[name][0]} ...", spinner="dots"):
             chapter = tell(name, QUICK if quick else FULL)
         told.append(chapter)
         _print_chapter(console, number, chapter)
