@@ -1,7 +1,7 @@
 """An execution graph as text and as Graphviz DOT: `incref litmus --witness` / `--dot`.
 
-The picture is herd7's (Alglave, Maranget, Tautschnig, "Herding cats", TOPLAS 2014, the
-figures of section 4): events named a, b, c... per thread in program order, initial
+The picture is herd7's (as in Alglave, Maranget, Tautschnig, "Herding cats", TOPLAS 2014:
+its execution figures): events named a, b, c... per thread in program order, initial
 writes apart, and the edges `po` (immediate program order), `rf` (write -> read it feeds),
 `co` (immediate coherence successor) and `fr` (read -> the writes coherence-after the one
 it read; immediate ones only). The engine's `Witness` (an `Execution` and its final state)

@@ -4,7 +4,7 @@ A thread is a function `Pn(atomic_int* x, int* y, ...)`; its pointer parameters 
 shared locations of the same name. Accesses through the `atomic_*` functions carry their
 `memory_order_*` argument (the forms without `_explicit` are `seq_cst`, ISO C11 7.17.7);
 a plain `*y` is a non-atomic access (`Order.NA`), whatever the parameter's declared type,
-which is how herd7 reads it and how RC11 (Lahav et al., PLDI 2017, section 3) gives a race
+which is how herd7 reads it and how RC11 (Lahav et al., PLDI 2017, the race-freedom condition) gives a race
 on it undefined behaviour. `memory_order_consume` is read as acquire, as compilers do.
 
 Locals (`int r0 = ...`) are registers named as in the source (`0:r0` in conditions).

@@ -1,7 +1,7 @@
 """X86 litmus instructions (Intel operand order, `MOV dst,src`) as IR.
 
 Semantics follow x86-TSO (Sewell et al., "x86-TSO: a rigorous and usable programmer's
-model for x86 multiprocessors", CACM 2010, section 3): plain MOVs are ordinary accesses
+model for x86 multiprocessors", CACM 2010, the abstract machine): plain MOVs are ordinary accesses
 (`Order.RLX`: a hardware access is never undefined behaviour; TSO orders it), MFENCE
 drains the store buffer, and LOCK'd instructions and XCHG (implicitly locked) are atomic
 read-modify-writes that also drain it (`Order.SC`). A read-modify-write on memory
