@@ -127,7 +127,8 @@ def report(tallies: list[Tally]) -> None:
         table.add_row(t.model, str(total), str(t.counts["agreed"]), str(t.counts["disagreed"]),
                       str(t.counts["disagreed (skip-listed)"]), str(t.counts["unsupported"]),
                       str(t.counts["not answered"]), str(len(t.missing)),
-                      f"{100 * t.share:.1f}%", f"{100 * TARGETS[t.model]:.0f}%" + ("" if t.target_met() else " MISSED"),
+                      f"{100 * t.share:.1f}%",
+                      f"{100 * TARGETS[t.model]:.0f}%" + ("" if t.target_met() else " MISSED"),
                       f"{t.seconds:.1f}s")
     console = Console(width=130)
     console.print(table)

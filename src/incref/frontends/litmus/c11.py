@@ -4,8 +4,8 @@ A thread is a function `Pn(atomic_int* x, int* y, ...)`; its pointer parameters 
 shared locations of the same name. Accesses through the `atomic_*` functions carry their
 `memory_order_*` argument (the forms without `_explicit` are `seq_cst`, ISO C11 7.17.7);
 a plain `*y` is a non-atomic access (`Order.NA`), whatever the parameter's declared type,
-which is how herd7 reads it and how RC11 (Lahav et al., PLDI 2017, the race-freedom condition) gives a race
-on it undefined behaviour. `memory_order_consume` is read as acquire, as compilers do.
+which is how herd7 reads it; RC11 (Lahav et al., PLDI 2017) gives a race on such an
+access undefined behaviour. `memory_order_consume` is read as acquire, as compilers do.
 
 Locals (`int r0 = ...`) are registers named as in the source (`0:r0` in conditions).
 `atomic_compare_exchange_strong(p, e, v)` reads the expected value from `*e` (or from a
@@ -65,7 +65,8 @@ def translate(src: Source, piece: Piece) -> tuple[list[Thread], set[str]]:
         at = getattr(exc, "pos_in_stream", None)
         at = len(piece.text.rstrip()) if at in (None, -1) else at
         token = getattr(exc, "token", None)
-        what = "end of the code" if token is None or token.type == "$END" else repr(str(token) or piece.text[at:at + 1])
+        at_end = token is None or token.type == "$END"
+        what = "end of the code" if at_end else repr(str(token) or piece.text[at:at + 1])
         raise src.error(f"C syntax error: unexpected {what}", piece.offset + at) from None
     threads, named = [], set()
     for tid, node in enumerate(tree.children):
