@@ -113,6 +113,12 @@ class OperationalSystem:
                    if getattr(instr, f, None) is not None} for instr in code)
             for i, code in enumerate(self.codes)
         )
+        # the transition of each instruction whose location does not depend on registers
+        self._fixed = tuple(
+            tuple(None if local or getattr(instr, "index", None) is not None else self._transition(i, instr, ())
+                  for instr, local in zip(code, self._local[i]))
+            for i, code in enumerate(self.codes)
+        )
         self._lock_slots = sorted({self.loc_index[i.lock] for code in self.codes for i in code if isinstance(i, Lock)})
 
     # ------------------------------------------------------------------ set-up
@@ -210,12 +216,13 @@ class OperationalSystem:
             slot = self._lock_slot[i][pc]
             if slot >= 0 and memory[slot]:
                 continue
-            instr = self.codes[i][pc]
-            loc = self._location(i, instr, regs) if self._indexed and getattr(instr, "index", None) is not None else None
-            key = (i, pc, loc)
-            t = self._transitions.get(key)
+            t = self._fixed[i][pc]
             if t is None:
-                t = self._transitions[key] = self._transition(i, instr, regs)
+                instr = self.codes[i][pc]
+                key = (i, pc, self._location(i, instr, regs))
+                t = self._transitions.get(key)
+                if t is None:
+                    t = self._transitions[key] = self._transition(i, instr, regs)
             out.append(t)
         return out
 
