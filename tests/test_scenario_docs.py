@@ -2,6 +2,8 @@
 block fails with exactly the message in the `text` block after it."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "FORMAT.md"
 BLOCKS = re.findall(r"```([\w-]+)\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
 EXAMPLES = [body for kind, body in BLOCKS if kind == "inc"]
 ERRORS = [(body, BLOCKS[i + 1][1].strip()) for i, (kind, body) in enumerate(BLOCKS) if kind == "inc-error"]
+PYTHON = [(body, BLOCKS[i + 1][1]) for i, (kind, body) in enumerate(BLOCKS) if kind == "python"]
 
 
 def test_the_document_has_examples_and_errors():
@@ -31,3 +34,12 @@ def test_every_documented_error_is_the_real_one(text, message):
     with pytest.raises(InputError) as info:
         parse_text(text, file="example.inc")
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize("code, output", PYTHON)
+def test_the_python_example_prints_what_the_document_says(tmp_path, code, output):
+    script = tmp_path / "example.py"
+    script.write_text(code)
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == output
