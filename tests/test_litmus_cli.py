@@ -73,3 +73,13 @@ def test_witness_graph_in_text_and_dot(tmp_path: Path):
     assert "rf: a -> f, b -> d" in text and "fr: d -> e, f -> c" in text
     graph = dot.read_text()
     assert graph.startswith('digraph "SB" {') and graph.count('[label="fr"') == 2
+
+
+def test_locations_widen_the_states_and_filter_drops_executions(tmp_path: Path):
+    test = tmp_path / "mp.litmus"
+    test.write_text("X86 MPf\n{ x=0; y=0; }\n P0 | P1 ;\n MOV [x],$1 | MOV EAX,[y] ;\n"
+                    " MOV [y],$1 | MOV EBX,[x] ;\nlocations [x;]\nfilter (1:EAX=1)\nexists (1:EBX=0)\n")
+    doc = json.loads(CliRunner().invoke(cli, ["litmus", str(test), "--model", "sc", "--json"]).output)
+    # only executions where P1 saw the flag survive the filter; under SC it then sees the data
+    assert [o["state"] for o in doc["outcomes"]] == [{"x": 1, "1:EBX": 1}]
+    assert doc["result"] == "No" and doc["states"] == 1
