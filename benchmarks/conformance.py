@@ -81,6 +81,14 @@ def _check_one(job: tuple[str, str, str, float]) -> tuple[str, str, bool | None,
     return path, v.result, v.condition, v.reason, v.seconds
 
 
+def _progress(results, model: str, total: int):
+    """Pass results through, with a progress line on stderr every 200 tests."""
+    for done, item in enumerate(results, 1):
+        if done % 200 == 0 or done == total:
+            print(f"  {model}: {done}/{total}", file=sys.stderr, flush=True)
+        yield item
+
+
 def run_model(corpus: Path, model: str, limit: int | None, jobs: int, timeout: float, skip: set[str]) -> Tally:
     rows = read_expected(corpus, model)[:limit]
     tally = Tally(model)
@@ -89,12 +97,12 @@ def run_model(corpus: Path, model: str, limit: int | None, jobs: int, timeout: f
     expected = dict(rows)
     start = time.monotonic()
     work = [(str(corpus), path, model, timeout) for path, _ in rows]
-    results = Pool(jobs).imap_unordered(_check_one, work, chunksize=8) if jobs > 1 else map(_check_one, work)
-    done = 0
+    if jobs > 1:
+        with Pool(jobs) as pool:
+            results = list(_progress(pool.imap_unordered(_check_one, work, chunksize=8), model, len(work)))
+    else:
+        results = list(_progress(map(_check_one, work), model, len(work)))
     for path, result, condition, reason, _ in results:
-        done += 1
-        if done % 200 == 0:
-            print(f"  {model}: {done}/{len(work)}", file=sys.stderr, flush=True)
         judged = not (model in EXCLUDED and path.startswith(EXCLUDED[model]))
         tally.judged += judged
         if result in ("unsupported", "malformed", "error", "incomplete"):

@@ -60,6 +60,7 @@ def command(paths, model, as_json, witness, dot_file, timeout) -> None:
             click.echo(v.herd_text())
             if witness or dot_file:
                 _show_witness(v, witness, dot_file)
+            click.echo()
     counts = Counter(v.result for v in verdicts)
     for v in verdicts:
         if v.result in ("malformed", "error"):
