@@ -2,7 +2,10 @@
 conditions keep herd7's precedence, and bad files are rejected with a location."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from incref import catalogue
 from incref.errors import InputError, Unsupported
 from incref.frontends.litmus import parse_text
 from incref.ir.program import (Assign, BinOp, Cas, Const, Fence, Load, Order, Reg, Rmw, Store, UnOp, Var,
@@ -304,3 +307,20 @@ def test_malformed_files_point_at_the_problem(text, message, line, col):
     if col is not None:
         assert e.column == col
     assert str(e).startswith("bad.litmus:")
+
+
+# ---- robustness: damaged files are rejected with a location, never a crash
+
+TEXTS = [e.path.read_text() for e in catalogue.entries()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(TEXTS), st.integers(0, 10_000), st.integers(0, 6),
+       st.sampled_from(["", "(", ")", "|", ";", "{", "}", "*", "[", "#", "\\/", "X99", "$", "\n", "exists"]))
+def test_damaged_file_parses_or_fails_with_a_location(text, at, cut, insert):
+    at %= len(text)
+    damaged = text[:at] + insert + text[at + cut:]
+    try:
+        parse_text(damaged, file="d.litmus")
+    except InputError as exc:
+        assert exc.file == "d.litmus" and str(exc).startswith("d.litmus")
