@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 import incref
-
 from incref.checker import check
 from incref.frontends import load_program
 from incref.schemes import apply_scheme, get
