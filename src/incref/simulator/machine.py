@@ -108,7 +108,8 @@ class Machine:
         for obj in program.objects.values():
             for f in obj.fields:
                 self._freed_line[f] = self.loc_index[obj.freed]
-        self.counts: dict[tuple[str, str, str], int] = {}
+        self.counts: dict[tuple[str, str, str], int] = {}  # (role, state, event) -> times taken
+        self.messages: dict[str, int] = {}  # message type -> times sent
 
     # ------------------------------------------------------------------ the interface
 
@@ -448,7 +449,7 @@ class Machine:
         if self.bus:
             self._bus(lines, i, line, msg, found, notes)
         else:
-            _send(net, (i, self.home_id, REQ_NET), msg)
+            self._send(net, (i, self.home_id, REQ_NET), msg)
             if notes is not None:
                 notes.append(f"{request} {self.locs[line]} sent to dir")
 
@@ -456,6 +457,7 @@ class Machine:
         """One atomic bus transaction: every other cache snoops `Other<request>`, the memory
         controller handles the request, and the requestor takes the data response."""
         request = msg[0]
+        self.messages[request] = self.messages.get(request, 0) + 1
         caches, home, last = lines[line]
         caches = list(caches)
         responses: list[tuple[str, int]] = []
@@ -498,6 +500,8 @@ class Machine:
                 found.append(("protocol", f"{len(responses)} caches and memory answered P{self.tids[i]}'s {request} "
                                           f"on {self.locs[line]} with data"))
             event, value = responses[0] if responses else ("NoData", value)
+            if responses:
+                self.messages[event] = self.messages.get(event, 0) + 1
             cell = self.cache.cell(cstate, event)
             self._count("cache", cstate, event)
             if cell.kind != "do":
@@ -511,6 +515,10 @@ class Machine:
         elif notes is not None:
             notes.append(f"bus {request} {self.locs[line]} by P{self.tids[i]}: memory now holds {home[1]}")
         lines[line] = (tuple(caches), home, last)
+
+    def _send(self, net: dict, key: tuple[int, int, int], msg) -> None:
+        net.setdefault(key, []).append(msg)
+        self.messages[msg[0]] = self.messages.get(msg[0], 0) + 1
 
     def _home_event(self, home, msg) -> str:
         mtype, _, _, req, _, _ = msg
@@ -552,22 +560,22 @@ class Machine:
             others = sharers & ~(1 << req)
             for a in cell.actions:
                 if a == "data>req":
-                    _send(net, (dst, req, RESP_NET), ("Data", line, dst, req, 0, mem))
+                    self._send(net, (dst, req, RESP_NET), ("Data", line, dst, req, 0, mem))
                 elif a == "data+acks>req":
-                    _send(net, (dst, req, RESP_NET), ("Data", line, dst, req, _popcount(others), mem))
+                    self._send(net, (dst, req, RESP_NET), ("Data", line, dst, req, _popcount(others), mem))
                 elif a == "excl>req":
-                    _send(net, (dst, req, RESP_NET), ("DataExcl", line, dst, req, 0, mem))
+                    self._send(net, (dst, req, RESP_NET), ("DataExcl", line, dst, req, 0, mem))
                 elif a == "acks>req":  # on the ordered forwarded network, ahead of later Fwd-GetS
-                    _send(net, (dst, req, FWD_NET), ("Data", line, dst, req, _popcount(others), None))
+                    self._send(net, (dst, req, FWD_NET), ("Data", line, dst, req, _popcount(others), None))
                 elif a == "fwd>owner":
                     n = _popcount(others & ~(1 << owner)) if owner >= 0 else 0
-                    _send(net, (dst, owner, FWD_NET), ("Fwd" + mtype, line, dst, req, n, None))
+                    self._send(net, (dst, owner, FWD_NET), ("Fwd" + mtype, line, dst, req, n, None))
                 elif a == "inv>sharers":
                     for s in range(self.cores):
                         if others >> s & 1 and s != owner:
-                            _send(net, (dst, s, FWD_NET), ("Inv", line, dst, req, 0, None))
+                            self._send(net, (dst, s, FWD_NET), ("Inv", line, dst, req, 0, None))
                 elif a == "putack>req":
-                    _send(net, (dst, req, FWD_NET), ("PutAck", line, dst, req, 0, None))
+                    self._send(net, (dst, req, FWD_NET), ("PutAck", line, dst, req, 0, None))
                 elif a == "+req":
                     sharers |= 1 << req
                 elif a == "+owner":
@@ -600,13 +608,13 @@ class Machine:
             cvalue = value
         for a in cell.actions:
             if a == "data>req":
-                _send(net, (dst, req, RESP_NET), ("Data", line, dst, req, acks_in, cvalue))
+                self._send(net, (dst, req, RESP_NET), ("Data", line, dst, req, acks_in, cvalue))
             elif a == "data>dir":
-                _send(net, (dst, self.home_id, RESP_NET), ("Data", line, dst, req, 0, cvalue))
+                self._send(net, (dst, self.home_id, RESP_NET), ("Data", line, dst, req, 0, cvalue))
             elif a == "invack>req":
-                _send(net, (dst, req, RESP_NET), ("InvAck", line, dst, req, 0, None))
+                self._send(net, (dst, req, RESP_NET), ("InvAck", line, dst, req, 0, None))
             elif a in ("GetS", "GetM", "PutS", "PutM"):
-                _send(net, (dst, self.home_id, REQ_NET), (a, line, dst, dst, 0, cvalue if a == "PutM" else None))
+                self._send(net, (dst, self.home_id, REQ_NET), (a, line, dst, dst, 0, cvalue if a == "PutM" else None))
         caches = list(caches)
         caches[dst] = (cell.next or cstate, cvalue, acks)
         lines[line] = (tuple(caches), home, last)
@@ -628,10 +636,6 @@ class Machine:
             if caches[c][1] != last:
                 found.append(("data-value", f"{name}: P{self.tids[c]} holds a readable copy {caches[c][1]} in "
                                             f"{caches[c][0]}, but the last write was {last}"))
-
-
-def _send(net: dict, key: tuple[int, int, int], msg) -> None:
-    net.setdefault(key, []).append(msg)
 
 
 def _popcount(x: int) -> int:
