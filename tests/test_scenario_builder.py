@@ -6,10 +6,14 @@ import pytest
 from hypothesis import given, strategies as st
 
 import incref
+from incref import examples
 from incref.errors import InputError, UsageError
 from incref.frontends import load_program
 from incref.frontends.scenario import ast, parse_text
-from incref.frontends.scenario.parser import parse_expr
+from incref.frontends.scenario.compiler import RMW_OPS, compile_scenario
+from incref.frontends.scenario.parser import parse, parse_expr, read_file
+from incref.frontends.scenario.printer import format_scenario
+from incref.ir.program import Branch, Label
 
 
 def without_file(program):
@@ -165,11 +169,8 @@ def test_printed_expressions_parse_back_to_the_same_tree(expr):
 
 # ---- printing whole scenarios: the .inc text of a tree parses back to the same tree
 
-@pytest.mark.parametrize("name", sorted(__import__("incref").examples.names()))
+@pytest.mark.parametrize("name", examples.names())
 def test_bundled_examples_print_and_parse_back(name):
-    from incref import examples
-    from incref.frontends.scenario.parser import parse, read_file
-    from incref.frontends.scenario.printer import format_scenario
 
     tree = parse(read_file(examples.path(name)))
     assert parse(format_scenario(tree)) == tree
@@ -222,7 +223,60 @@ _decls = st.lists(
 
 @given(st.builds(ast.Scenario, st.sampled_from(["s", "incref-race"]), _decls, st.sampled_from(["", "a story"])))
 def test_printed_scenarios_parse_back_to_the_same_tree(tree):
-    from incref.frontends.scenario.parser import parse
-    from incref.frontends.scenario.printer import format_scenario
 
     assert parse(format_scenario(tree)) == tree
+
+
+# ---- compiling: well-scoped random scenarios always compile to linked IR
+
+_values = st.recursive(
+    st.sampled_from(["r", "s", "n", "k"]).map(ast.Name) | st.integers(0, 3).map(ast.Num),
+    lambda inner: st.builds(ast.Bin, st.sampled_from(["+", "-", "==", "<", "&&", "|"]), inner, inner),
+    max_leaves=4,
+)
+_counts = st.sampled_from(["n", "k"]).map(ast.Name) | st.integers(0, 2).map(ast.Num)
+_targets = st.sampled_from(["x", "o.refcnt", "o.payload"])
+
+
+def _scoped(depth):
+    simple = (
+        st.builds(ast.LoadS, _regs, _targets, st.sampled_from([None, "acq", "rlx"]))
+        | st.builds(ast.StoreS, _targets, _values, st.sampled_from([None, "rel"]))
+        | st.builds(ast.RmwS, _regs, st.sampled_from(sorted(RMW_OPS)), _targets, _values)
+        | st.builds(ast.CasS, _regs, _targets, _values, _values)
+        | st.builds(ast.AssignS, _regs, _values)
+        | st.builds(ast.AwaitS, st.builds(ast.Bin, st.just("=="), st.just(ast.Name("x")), _values))
+        | st.builds(ast.ObjS, st.sampled_from(ast.OBJECT_OPS), st.just("o"))
+        | st.just(ast.LockS("m")) | st.just(ast.LockS("m", True)) | st.just(ast.FenceS())
+    )
+    if depth == 0:
+        return simple
+    body = st.lists(_scoped(depth - 1), max_size=3).map(tuple)
+    return simple | st.builds(ast.IfS, _values, body, body) | st.builds(ast.RepeatS, _counts, body) \
+        | st.builds(ast.WhileS, _values, _counts, body)
+
+
+_PRELUDE = (ast.ParamD("n", ast.Num(1)), ast.ParamD("k", ast.Num(2)), ast.SharedD("x", ast.Num(0)),
+            ast.SharedD("m", ast.Num(0)), ast.ObjectD("o", ast.Num(1)))
+_START = (ast.LoadS("r", "x"), ast.LoadS("s", "x"))
+_scoped_scenarios = st.builds(
+    lambda threads, cond: ast.Scenario("s", _PRELUDE + tuple(threads) + cond),
+    st.lists(st.builds(lambda body, copies: ast.ThreadD("t", _START + tuple(body), copies),
+                       st.lists(_scoped(2), max_size=5), _counts), min_size=1, max_size=2),
+    st.just(()) | st.builds(lambda e: (ast.ConditionD("exists", e),),
+                            st.builds(ast.Bin, st.just("=="), st.sampled_from([ast.Name("x"), ast.ThreadReg("0", "r")]),
+                                      _counts)),
+)
+
+
+@given(_scoped_scenarios, st.dictionaries(st.sampled_from(["n", "k"]), st.integers(-1, 3)))
+def test_well_scoped_scenarios_compile_to_linked_ir(tree, params):
+
+    try:
+        program = compile_scenario(tree, params)
+    except InputError as err:  # a negative count from the parameters is the only refusal
+        assert "cannot be negative" in err.message or "no thread" in err.message
+        return
+    for thread in program.threads:
+        assert not any(isinstance(i, Label) for i in thread.code)
+        assert all(0 <= i.target <= len(thread.code) for i in thread.code if isinstance(i, Branch))
