@@ -127,3 +127,28 @@ def test_bad_scheme_model_and_params_are_usage_errors():
         incref.check(race_builder().build(), params={"threads": 3})
     with pytest.raises(UsageError, match="cannot check a int"):
         incref.check(3)
+
+
+FLAG = """
+shared data = 0
+shared ready = 0
+thread producer { store data = 1  store data = 2  store.rlx ready = 1  store data = 3 }
+thread consumer {
+  r = load.rlx ready
+  while r == 0 max 3 { r = load.rlx ready }
+  d = load data
+}
+exists 1:d == 0
+"""
+
+
+@pytest.mark.parametrize("model", ["sc", "tso", "pso"])
+def test_spin_assume_keeps_exactly_the_outcomes_of_the_unrolled_loop(model, monkeypatch):
+    from incref.frontends.scenario import compiler
+
+    folded = incref.check(parse_text(FLAG), model=model)
+    monkeypatch.setattr(compiler, "_is_spin_loop", lambda body: False)
+    unrolled = incref.check(parse_text(FLAG), model=model)
+    assert folded.stats.complete and not unrolled.stats.complete
+    assert folded.states() == unrolled.states()
+    assert (model == "pso") == folded.condition_holds
