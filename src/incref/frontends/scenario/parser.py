@@ -125,8 +125,10 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str | None) -> InputErr
     lines = text.splitlines() or [""]
     line, col = exc.line, exc.column
     if isinstance(exc, UnexpectedCharacters):
+        # no "expected" here: the lexer runs a token ahead of the parser, so the set of
+        # terminals it reports can belong to the previous state
         found = f"unexpected character {text[exc.pos_in_stream]!r}"
-        expected = exc.allowed
+        expected = ()
     elif isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
         found = f"unexpected {exc.token.value!r}"
         expected = exc.accepts or exc.expected
