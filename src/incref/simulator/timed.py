@@ -428,3 +428,52 @@ def _run_c(compiled: Compiled, traces, iterations: int, cores: int, nlines: int,
         hits, clocks, arr(i32, [0] * nlines), arr(i64, [0] * nlines),
     )
     return list(hits), list(clocks)
+
+
+# (name, numerator, denominator): each side a `incref bench` variant, threads, sharing
+RATIOS = (
+    ("atomic vs plain, 1 thread", ("atomic", 1, "private"), ("plain", 1, "private")),
+    ("atomic contended (2 threads, one object) vs uncontended (1 thread)", ("atomic", 2, "shared"), ("atomic", 1, "private")),
+    ("atomic, 2 threads: shared vs private line", ("atomic", 2, "shared"), ("atomic", 2, "private")),
+    ("plain, 2 threads: shared vs private line", ("plain", 2, "shared"), ("plain", 2, "private")),
+)
+
+
+def predicted_ratios(config: Config, lat: Mapping[str, int] | None = None, *, measure: bool = False,
+                     iterations: int = 100_000, runs: int = 3) -> list[dict[str, Any]]:
+    """Each ratio of `RATIOS` predicted by timed mode on `incref bench`'s own loop bodies
+    (`incref.hardware.bench.loop_program`: one incref and one decref per iteration), and,
+    with `measure`, the same ratio of `incref bench`'s measured ns per operation on this
+    machine (None when no C compiler is available). `differs` flags a factor above 2."""
+    from incref.hardware import bench
+
+    variants = {v.name: v for v in bench.VARIANTS}
+    predicted: dict[tuple, float] = {}
+    measured: dict[tuple, float | None] = {}
+
+    def cycles(key):
+        if key not in predicted:
+            program, _ = bench.loop_program(variants[key[0]], key[1], key[2])
+            predicted[key] = run(program, config, iterations, lat).cycles_per_iteration()
+        return predicted[key]
+
+    def ns(key):
+        if key not in measured:
+            try:
+                measured[key] = bench.bench_variant(variants[key[0]], key[1], key[2], runs).ns_per_op
+            except UsageError:
+                measured[key] = None
+        return measured[key]
+
+    rows = []
+    for name, top, bottom in RATIOS:
+        p = cycles(top) / cycles(bottom)
+        m = None
+        if measure:
+            a, b = ns(top), ns(bottom)
+            m = a / b if a is not None and b and b > 0 else None
+        rows.append({"ratio": name, "predicted": round(p, 3), "measured": None if m is None else round(m, 3),
+                     "differs": None if m is None else not (0.5 <= p / m <= 2.0),
+                     "predicted_cycles": [round(cycles(top), 2), round(cycles(bottom), 2)],
+                     "measured_ns": None if m is None else [round(ns(top), 3), round(ns(bottom), 3)]})
+    return rows
