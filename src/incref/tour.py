@@ -10,7 +10,8 @@ verdict that an engine did not return:
    increment under SC, gil and atomic are safe under SC/TSO/PSO, `incref-decref` frees an
    object still in use, SB shows what a fence buys under TSO.
 2. `coherence` — the cache simulator (`incref.simulator`): the stale-copy theory tested
-   at line level (SWMR holds, the line moves between load and store).
+   at line level — SWMR over every reachable state, the checker's lost update replayed
+   on the caches (`incref.simulator.explain`), the line moving between load and store.
 3. `hardware` — real cores (`incref.hardware.run`, `incref.hardware.bench`): lost
    increments per million on this machine and what each fix costs in ns/op.
 4. `python` — the running interpreter (`incref.hardware.experiments`): `+=` races and
@@ -184,8 +185,10 @@ def _first_index(trace, thread: int, instr) -> int | None:
 
 
 def line_moved(program, violation, loc: str) -> dict[str, int] | None:
-    """In a lost-update trace: the thread whose store to `loc` came last, its load and
-    store positions, and another thread's store to `loc` in between (None if absent)."""
+    """In a lost-update trace: the thread whose store to `loc` came last, the 1-based
+    positions in the trace of its load and store, and another thread's store to `loc` in
+    between (None if there is none). With SWMR holding, that store means the other core
+    took the line in M between the load and the store: the line moved."""
     marks = {}
     for thread in program.threads:
         load = next((i for i in thread.code if isinstance(i, Load) and i.loc == loc), None)
@@ -207,39 +210,32 @@ def line_moved(program, violation, loc: str) -> dict[str, int] | None:
 
 def coherence_chapter(chapter: Chapter, sizes: Sizes) -> None:
     simulator = require("incref.simulator.exhaustive", "simulate")
+    explainer = require("incref.simulator.explain", "explain")
     machine = require("incref.simulator.machine", "Config")
     protocols = require("incref.simulator.protocols", "load")
     checker = require("incref.checker", "check")
 
     program = _scenario("incref-race", "plain")
     mesi = protocols.load("mesi", "bus")
-    plain = simulator.simulate(program, machine.Config(mesi, store_buffers=False))
-    extra = plain.stats.extra
-    chapter.data["plain"] = plain.to_json()
-    counts = _set(o.state["obj.refcnt"] for o in plain.outcomes)
+    story = explainer.explain(program, machine.Config(mesi, store_buffers=False))
+    chapter.data["explain"] = story.to_json()
+    scope = "all" if story.complete else "the first (search cut short)"
     chapter.story.append(
         f"The stale-L1 theory, tested: incref-race with plain counts on {len(program.threads)} in-order cores, "
-        f"{extra['protocol'].upper()} over a {extra['interconnect']}, no store buffers, every interleaving of "
-        f"core steps and coherence messages: {plain.stats.explored:,} reachable states. "
-        f"SWMR {'held in all of them' if extra['swmr'] else 'was BROKEN'}; the data-value invariant (a read "
-        f"returns the last write) {'held' if extra['data_value'] else 'was BROKEN'}.")
-    lost = _violation(plain, "lost-update")
-    if lost is None:
-        chapter.story.append(f"No lost update at line level; final obj.refcnt ∈ {counts}.")
+        f"{story.protocol.upper()} over a {story.interconnect}, no store buffers, every interleaving of core steps "
+        f"and coherence messages: SWMR {'held' if story.swmr_everywhere else 'was BROKEN'} in {scope} "
+        f"{story.reachable_states:,} reachable states, and the data-value invariant (a read returns the last "
+        f"write) {'held' if story.data_value_everywhere else 'was BROKEN'}.")
+    if story.violation is None:
+        chapter.story.append("The model checker found no lost update to replay.")
     else:
-        chapter.story.append(f"Yet the increment is still lost: final obj.refcnt ∈ {counts}; "
-                             f"shortest trace, {len(lost.trace)} steps with the line's states and messages:")
-        _trace_figure(chapter, program, lost)
-        moved = line_moved(program, lost, "obj.refcnt")
+        moved = line_moved(program, story.violation, "obj.refcnt")
         chapter.data["line_moved"] = moved
-        if moved is not None and extra["swmr"] and extra["data_value"]:
-            names = {t.tid: t.name for t in program.threads}
-            chapter.story.append(
-                f"{names[moved['thread']]} loaded the count at step {moved['load_step']} and stored it at step "
-                f"{moved['store_step']}; in between (step {moved['other_store_step']}) {names[moved['other']]} wrote "
-                f"it, which SWMR allows only once that core holds the line in M. The line moved between the load "
-                f"and the store; no stale copy was ever read or written back, so the old value lived in a "
-                f"register, not in a cache.")
+        chapter.story.append(
+            f"Yet the increment is still lost. The checker's shortest lost update ({story.violation.message}), "
+            f"replayed on the caches, {len(story.rows)} line-level steps:")
+        chapter.figures.append(story.render())
+        chapter.story.append(f"The simulator's reading of that replay: {story.conclusion}")
 
     atomic = simulator.simulate(_scenario("incref-race", "atomic"), machine.Config(mesi, store_buffers=False))
     chapter.data["atomic"] = atomic.to_json()
@@ -344,10 +340,10 @@ def answer(chapters: Iterable[Chapter]) -> list[str]:
                    + ("; the GIL and atomic RMWs are proved safe under SC, TSO and PSO." if not unsafe
                       else f"; not proved safe: {', '.join(unsafe)}."))
     if "coherence" in told:
-        plain = told["coherence"]["plain"]["stats"]
-        if plain["swmr"] and plain["data_value"] and told["coherence"].get("line_moved"):
+        story = told["coherence"]["explain"]
+        if story["swmr"] and story["data_value"] and story["complete"] and told["coherence"].get("line_moved"):
             out.append(f"Not through a stale L1 copy: SWMR and the data-value invariant held in all "
-                       f"{plain['explored']:,} reachable states; the line moved between the load and the store.")
+                       f"{story['reachable_states']:,} reachable states; the line moved between the load and the store.")
     if "hardware" in told:
         runs = told["hardware"]["runs"]
         ns = {(m["scheme"], m["threads"]): m["ns_per_op"] for m in told["hardware"]["bench"]["measurements"]}
