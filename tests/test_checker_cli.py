@@ -98,3 +98,10 @@ def test_ctrl_c_prints_the_partial_result_as_incomplete():
     assert proc.returncode == 3, err
     assert "verdict: incomplete" in out and "interrupted (Ctrl-C)" in out
     assert "Traceback" not in err
+
+
+def test_exclusive_accesses_are_unsupported_under_store_buffer_models(capsys, monkeypatch):
+    litmus = Path(__file__).resolve().parents[1] / "src" / "incref" / "catalogue" / "aarch64" / "LLSC-INC.litmus"
+    code, out, err = run(capsys, monkeypatch, str(litmus), "--model", "tso")
+    assert code == 2 and out == ""
+    assert "LLSC-INC.litmus: unsupported: exclusive load/store" in err and len(err.strip().splitlines()) == 1

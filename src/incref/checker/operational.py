@@ -86,6 +86,8 @@ class OperationalSystem:
             raise InputError("the program still contains incref/decref: apply a refcount scheme first")
         self.program = program
         self.model = model
+        file = program.meta.get("file")
+        self._file = file if isinstance(file, str) else None
         self.locs = tuple(sorted(program.locations))
         self.loc_index = {loc: i for i, loc in enumerate(self.locs)}
         self.objects = {name: i for i, name in enumerate(sorted(program.objects))}
@@ -125,12 +127,13 @@ class OperationalSystem:
 
     def _validate(self, instr: Instr, tid: int) -> None:
         if isinstance(instr, Load) and instr.exclusive or isinstance(instr, Store) and instr.status:
-            raise Unsupported(f"exclusive load/store (thread {tid}) under {self.model.name}: it is an ARMv8 feature")
+            raise Unsupported(f"exclusive load/store (thread {tid}) under {self.model.name}: it is an ARMv8 feature",
+                              self._file)
         loc = getattr(instr, "loc", None) or getattr(instr, "lock", None)
         if loc is not None and loc not in self.loc_index:
-            raise InputError(f"thread {tid}: location {loc!r} is not declared")
+            raise InputError(f"thread {tid}: location {loc!r} is not declared", self._file)
         if isinstance(instr, Free) and instr.obj not in self.program.objects:
-            raise InputError(f"thread {tid}: free of unknown object {instr.obj!r}")
+            raise InputError(f"thread {tid}: free of unknown object {instr.obj!r}", self._file)
 
     def _resources(self, instr: Instr) -> Footprint:
         """What `instr` may touch, whatever its registers hold (an indexed access may touch
@@ -292,7 +295,8 @@ class OperationalSystem:
         idx = evaluate(instr.index, dict(zip(self.regs[i], regs)))
         loc = instr.loc if idx == 0 else f"{instr.loc}[{idx}]"
         if loc not in self.loc_index:
-            raise InputError(f"thread {self.tids[i]}: {describe(instr)} reaches undeclared location {loc!r}")
+            raise InputError(f"thread {self.tids[i]}: {describe(instr)} reaches undeclared location {loc!r}",
+                             self._file)
         return loc
 
     def _transition(self, i: int, instr: Instr, regs) -> Transition:
