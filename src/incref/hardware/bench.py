@@ -10,7 +10,9 @@ Measurement hygiene after pyperf (psf/pyperf, `_runner.py`, `_bench.py`): one wa
 is discarded; then several runs, each long enough (~`RUN_SECONDS`) that the clock and
 thread start are noise; the median and the spread (min..max) are reported; the cost of
 an empty loop of the same shape, measured the same way, is subtracted; and the machine
-is recorded (`environment.collect`). Contention: `threads` workers run at once, pinned to
+is recorded (`environment.collect`). Each thread times its loop with its own CPU-time
+clock (`CLOCK_THREAD_CPUTIME_ID`), so time spent descheduled by other processes on a
+busy machine does not count (it does not remove their cache and memory traffic). Contention: `threads` workers run at once, pinned to
 distinct cores, on one shared object (`shared`) or one object each (`private`, every
 location on its own cache line)."""
 
@@ -129,6 +131,7 @@ class Measurement:
     overhead_ns: float
     loops: int
     note: str = ""
+    raw_per_loop: list[float] = field(default_factory=list)  # ns per loop trip, nothing subtracted
 
     def to_json(self) -> dict[str, Any]:
         return {"scheme": self.name, "threads": self.threads, "sharing": self.sharing,
@@ -166,8 +169,8 @@ def _compile_loop(program: Program, bodies: dict[int, list[Instr]] | dict[int, l
     return _Loop(program, c_bodies)
 
 
-def _measure(loop: _Loop, empty: _Loop, runs: int, ops_per_loop: int,
-             timed: tuple[int, ...]) -> tuple[list[float], float, int]:
+def _measure(loop: _Loop, empty: _Loop, runs: int, timed: tuple[int, ...]) -> tuple[list[float], float, int]:
+    """(ns per loop trip of each run, ns per trip of the empty loop, trips per run)."""
     def mean(times: list[float]) -> float:
         return statistics.fmean(times[t] for t in timed)
 
@@ -179,8 +182,8 @@ def _measure(loop: _Loop, empty: _Loop, runs: int, ops_per_loop: int,
         n = min(1 << 30, int(n * max(2.0, RUN_SECONDS * 1e9 / max(per * n, 1.0))))
     empty.time(n)
     overhead = statistics.median(mean(empty.time(n)) for _ in range(runs))
-    samples = [(mean(loop.time(n)) - overhead) / ops_per_loop for _ in range(runs)]
-    return samples, overhead, n
+    raw = [mean(loop.time(n)) for _ in range(runs)]
+    return raw, overhead, n
 
 
 def measure(program: Program, bodies, *, name: str, sharing: str, runs: int = RUNS, note: str = "",
@@ -191,9 +194,10 @@ def measure(program: Program, bodies, *, name: str, sharing: str, runs: int = RU
     empty_program = Program("bench-empty", dict(program.locations), tuple(Thread(t, ()) for t in range(nthreads)))
     loop = _compile_loop(program, bodies)
     empty = _compile_loop(empty_program, {t: [] for t in range(nthreads)})
-    samples, overhead, n = _measure(loop, empty, runs, 2, timed if timed is not None else tuple(range(nthreads)))
+    raw, overhead, n = _measure(loop, empty, runs, timed if timed is not None else tuple(range(nthreads)))
+    samples = [(r - overhead) / 2 for r in raw]
     return Measurement(name, nthreads, sharing, statistics.median(samples), (min(samples), max(samples)),
-                       samples, overhead, n, note)
+                       samples, overhead, n, note, raw)
 
 
 def bench_variant(variant: Variant, nthreads: int, sharing: str, runs: int = RUNS) -> Measurement:

@@ -380,11 +380,13 @@ static void delay(u64 *rng, i64 jitter) {
     for (i64 k = (i64)(xorshift(rng) %% (u64)jitter); k > 0; k--) PAUSE();
 }
 
-static double now_s(void) {
+static double clock_s(clockid_t clock) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
+
+static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
 
 /* start one thread per worker, wait until all finish or the deadline passes (then set
    `stop`, which every spin loop polls), and join every thread: the watchdog */
@@ -534,9 +536,10 @@ static void *worker{t}(void *arg) {{
 
 def bench_source(program: Program, bodies: dict[int, list[str]]) -> str:
     """The C file for a benchmark: each thread `t` of `bodies` waits at the start barrier,
-    then runs its statements `c->n` times on the one shared slot and records its elapsed
-    nanoseconds in `c->ns[t]` (CLOCK_MONOTONIC around the whole loop, so the clock costs
-    nothing per iteration). `bodies` come from `ThreadEmitter.body` (a scheme's IR) or are
+    then runs its statements `c->n` times on the one shared slot and records the CPU
+    time it spent in `c->ns[t]` (CLOCK_THREAD_CPUTIME_ID around the whole loop: the clock
+    costs nothing per iteration, and time the thread spent descheduled — other processes
+    on a shared machine — is not counted). `bodies` come from `ThreadEmitter.body` (a scheme's IR) or are
     written by hand in incref itself; never from input."""
     layout = Layout.of(program)
     out = [prelude(len(bodies)), f"#define NLOC {max(len(layout.slots), 1)}"]
@@ -552,13 +555,13 @@ static void *worker{t}(void *arg) {{
     {decl}
     pin(c, {t});
     barrier(c, &sense);
-    double start = now_s();
+    double start = clock_s(CLOCK_THREAD_CPUTIME_ID);
     for (i64 i = 0; i < c->n; i++) {{
             {lines}
     L_end:
         CB();
     }}
-    c->ns[{t}] = (i64)((now_s() - start) * 1e9);
+    c->ns[{t}] = (i64)((clock_s(CLOCK_THREAD_CPUTIME_ID) - start) * 1e9);
     (void)flag; (void)mem;
     atomic_fetch_add(&c->finished, 1);
     return 0;
