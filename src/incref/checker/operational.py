@@ -110,6 +110,11 @@ class OperationalSystem:
             tuple(self.loc_index[instr.lock] if isinstance(instr, Lock) else -1 for instr in code) for code in self.codes
         )
         self._indexed = any(getattr(i, "index", None) is not None for code in self.codes for i in code)
+        self._dest = tuple(
+            tuple(self.reg_index[i][instr.reg] if getattr(instr, "reg", None) and not isinstance(instr, Assign) else -1
+                  for instr in code)
+            for i, code in enumerate(self.codes)
+        )
         self._exprs = tuple(
             tuple({f: compile_expr(getattr(instr, f), self.reg_index[i]) for f in _EXPR_FIELDS
                    if getattr(instr, f, None) is not None} for instr in code)
@@ -333,17 +338,19 @@ class OperationalSystem:
         else:
             instr = self.codes[i][pc]
             fns = self._exprs[i][pc]
+            dest = self._dest[i][pc]
             pc += 1
-            if isinstance(instr, Load):
+            if type(instr) is Load:
                 loc = arg
-                flags = self._touch(memory, loc, "load", tid, flags, notes)
+                if loc in self._freed_loc:
+                    flags = self._touch(memory, loc, "load", tid, flags, notes)
                 fwd = self.model.forward(buf, loc) if buf else None
                 value = memory[slot[loc]] if fwd is None else fwd
-                if instr.reg:
-                    regs = _set(regs, self.reg_index[i][instr.reg], value)
+                if dest >= 0:
+                    regs = _set(regs, dest, value)
                 if notes is not None:
                     notes.append(f"read {loc} = {value}" + (" (from own store buffer)" if fwd is not None else ""))
-            elif isinstance(instr, Store):
+            elif type(instr) is Store:
                 loc = arg
                 value = fns["value"](regs)
                 if self.model.buffered:
@@ -364,8 +371,8 @@ class OperationalSystem:
                 else:
                     new = fns["desired"](regs) if old == fns["expected"](regs) else old
                 memory = _set(memory, slot[loc], new)
-                if instr.reg:
-                    regs = _set(regs, self.reg_index[i][instr.reg], old)
+                if dest >= 0:
+                    regs = _set(regs, dest, old)
                 if notes is not None:
                     notes.append(f"read {loc} = {old}, write {new}" if new != old or isinstance(instr, Rmw)
                                  else f"read {loc} = {old} (compare failed, no write)")
@@ -384,7 +391,8 @@ class OperationalSystem:
                     notes.append(f"{instr.obj} freed")
             elif isinstance(instr, Fence) and notes is not None:
                 notes.append("store buffer empty" if self.model.buffered else "no effect under sc")
-            if pc >= len(self._local[i]) or self._local[i][pc]:
+            local = self._local[i]
+            if pc >= len(local) or local[pc]:
                 pc, regs, status, deltas, flags = self._run_local(i, pc, regs, status, deltas, flags, notes)
         threads = threads[:i] + ((pc, regs, buf, status),) + threads[i + 1:]
         return (memory, threads, deltas, flags)
