@@ -568,7 +568,8 @@ class Machine:
                 elif a == "acks>req":  # on the ordered forwarded network, ahead of later Fwd-GetS
                     self._send(net, (dst, req, FWD_NET), ("Data", line, dst, req, _popcount(others), None))
                 elif a == "fwd>owner":
-                    n = _popcount(others & ~(1 << owner)) if owner >= 0 else 0
+                    # a forwarded GetM tells the requestor how many sharers will ack
+                    n = _popcount(others & ~(1 << owner)) if owner >= 0 and mtype == "GetM" else 0
                     self._send(net, (dst, owner, FWD_NET), ("Fwd" + mtype, line, dst, req, n, None))
                 elif a == "inv>sharers":
                     for s in range(self.cores):
