@@ -137,3 +137,11 @@ def test_an_impossible_cell_reached_is_a_protocol_error():
     result = simulate(prog, Config(broken))
     errors = [v for v in result.violations if v.kind == "protocol"]
     assert errors and "FwdGetS" in errors[0].message and "IS_D" in errors[0].message
+
+
+def test_zero_cores_is_a_usage_error():
+    from incref.errors import UsageError
+    from incref.ir.program import Program
+
+    with pytest.raises(UsageError, match="zero threads"):
+        Machine(Program("empty", {"x": 0}, ()), Config(load("msi")))
