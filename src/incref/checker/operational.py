@@ -115,6 +115,7 @@ class OperationalSystem:
                   for instr in code)
             for i, code in enumerate(self.codes)
         )
+        self._keep = tuple(self._dead_registers(i, code) for i, code in enumerate(self.codes))
         self._exprs = tuple(
             tuple({f: compile_expr(getattr(instr, f), self.reg_index[i]) for f in _EXPR_FIELDS
                    if getattr(instr, f, None) is not None} for instr in code)
@@ -187,6 +188,38 @@ class OperationalSystem:
             out.append(Footprint(frozenset(reads), frozenset(writes)))
         return tuple(out)
 
+    def _dead_registers(self, i: int, code: tuple[Instr, ...]) -> tuple[tuple[bool, ...] | None, ...]:
+        """For each pc (and the end), which registers to keep: those live there (read
+        later before being overwritten, or shown in the final state or filter). Dead ones
+        are set to 0, so states that differ only in values no step will read again are one
+        state (dead variable reduction, as in SPIN: Holzmann, "The Model Checker SPIN",
+        IEEE TSE 23(5), 1997). They have the same future, hence the same final states and
+        the same number of executions through them. None where every register is live."""
+        names = self.regs[i]
+        tid = self.tids[i]
+        keys = set(self.program.state_keys()) | {str(n) for n in names_in(self.program.filter)}
+        observed = frozenset(r for r in names if f"{tid}:{r}" in keys)
+        uses = [frozenset().union(*(names_in(getattr(instr, f)) for f in _EXPR_FIELDS
+                                    if getattr(instr, f, None) is not None)) for instr in code]
+        defs = [frozenset(r for r in (getattr(instr, "reg", None), getattr(instr, "status", None)) if r)
+                for instr in code]
+        live = [frozenset()] * len(code) + [observed]
+        changed = True
+        while changed:
+            changed = False
+            for pc in range(len(code) - 1, -1, -1):
+                instr = code[pc]
+                succs = () if isinstance(instr, LoopBound) else (pc + 1,)
+                if isinstance(instr, Branch):
+                    succs = (pc + 1, instr.target)
+                out = frozenset().union(*(live[s] for s in succs))
+                new = uses[pc] | (out - defs[pc])
+                if new != live[pc]:
+                    live[pc] = new
+                    changed = True
+        masks = tuple(tuple(r in here for r in names) for here in live)
+        return tuple(None if all(m) else m for m in masks)
+
     # ------------------------------------------------------------------ the interface
 
     def initial(self):
@@ -198,6 +231,9 @@ class OperationalSystem:
         deltas, flags = (0,) * len(self.objects), 0
         for i, (pc, regs, buf, status) in enumerate(threads):
             pc, regs, status, deltas, flags = self._run_local(i, pc, regs, status, deltas, flags, None)
+            keep = self._keep[i][pc]
+            if keep is not None:
+                regs = tuple(v if k else 0 for v, k in zip(regs, keep))
             threads[i] = (pc, regs, buf, status)
         return (memory, tuple(threads), deltas, flags)
 
@@ -394,6 +430,9 @@ class OperationalSystem:
             local = self._local[i]
             if pc >= len(local) or local[pc]:
                 pc, regs, status, deltas, flags = self._run_local(i, pc, regs, status, deltas, flags, notes)
+            keep = self._keep[i][pc]
+            if keep is not None:
+                regs = tuple(v if k else 0 for v, k in zip(regs, keep))
         threads = threads[:i] + ((pc, regs, buf, status),) + threads[i + 1:]
         return (memory, threads, deltas, flags)
 
