@@ -134,9 +134,9 @@ class TransitionSystem(Protocol):
         could change (waiting for a lock): such a thread cannot be explored alone."""
 
     def control(self, state: State) -> Hashable:
-        """The part of `state` that `threads`, `future`, `waiting` and the footprints and
-        threads of `enabled` depend on (program counters, not data): the explorer
-        remembers which thread the reduction chose per control state."""
+        """Optional. The part of `state` that `threads`, `future`, `waiting` and the
+        footprints and threads of `enabled` depend on (program counters, not data): the
+        explorer then remembers which thread the reduction chose per control state."""
 
 
 class VisitedStore(Protocol):
@@ -332,7 +332,7 @@ def _explore(system, reduction, max_states, timeout, progress, store, prefix) ->
     children: dict[int, list[int]] = {}
     endings: dict[int, Ending] = {}
     stop_reason = ""
-    memo: dict[Hashable, int | None] = {}
+    memo: dict[Hashable, int | None] | None = {} if hasattr(system, "control") else None
     try:
         while frontier:
             if max_states is not None and len(store) > max_states:
