@@ -86,3 +86,11 @@ def test_predicted_ratios_have_the_expected_direction():
     assert rows["atomic vs plain, 1 thread"]["predicted"] > 1
     assert rows["atomic, 2 threads: shared vs private line"]["predicted"] > 1
     assert all(r["measured"] is None for r in rows.values())
+
+
+def test_loads_forward_from_the_store_buffer():
+    """`Py_DECREF` loads the count `Py_INCREF` just stored: with a store buffer that load
+    is forwarded (one per iteration), without one it goes to the cache."""
+    prog = body("plain", 1, "private")
+    assert timed.run(prog, Config(load("mesi")), 100).extra["loads_forwarded"] == 100
+    assert timed.run(prog, Config(load("mesi"), store_buffers=False), 100).extra["loads_forwarded"] == 0

@@ -20,7 +20,8 @@ What is timed (a first-order cost model; the latencies are parameters):
 * a locked RMW or a full fence first waits for the store buffer to drain, and an RMW adds
   `rmw` cycles during which the line stays held (other cores' misses on it wait);
 * a buffered store costs the core 1 cycle; its coherence transaction drains in the
-  background (the buffer's clock), in program order;
+  background (the buffer's clock), in program order; a load of a line the core's buffer
+  still holds a store to is forwarded from the buffer (`l1`, no transaction);
 * misses on one line are serialised (a line is in one transaction at a time), which is
   where contention costs come from.
 Loops are the thread's code run alone on the initial memory (branches followed as it would
@@ -266,7 +267,7 @@ def run(program: Program, config: Config, iterations: int, lat: Mapping[str, int
     if kernel == "c":
         _kernel()  # compile (or load from the cache) before the clock starts
     started = time.perf_counter()
-    hits, clocks = loop(compiled, traces, iterations, machine.cores, len(machine.locs), config.store_buffers, lat)
+    hits, clocks, forwarded = loop(compiled, traces, iterations, machine.cores, len(machine.locs), config.store_buffers, lat)
     seconds = time.perf_counter() - started
     counts: dict[tuple[str, str, str], int] = {}
     messages: dict[str, int] = {}
@@ -287,14 +288,14 @@ def run(program: Program, config: Config, iterations: int, lat: Mapping[str, int
         latencies=dict(lat), store_buffers=config.store_buffers,
         operations=sum(len(t) for t in traces) * iterations, cycles=max(clocks, default=0),
         per_thread=per_thread, transitions=transitions_count(counts), messages=dict(sorted(messages.items())),
-        seconds=seconds, line_states=len(compiled.states), extra={"kernel": kernel},
+        seconds=seconds, line_states=len(compiled.states), extra={"kernel": kernel, "loads_forwarded": forwarded},
     )
 
 
 def _run(compiled: Compiled, traces, iterations: int, cores: int, nlines: int, store_buffers: bool,
-         lat: Mapping[str, int]) -> tuple[list[int], list[int]]:
-    """The hot loop: ints and lists only. Returns how often each entry was taken and each
-    core's finishing clock."""
+         lat: Mapping[str, int]) -> tuple[list[int], list[int], int]:
+    """The hot loop: ints and lists only. Returns how often each entry was taken, each
+    core's finishing clock, and how many loads were forwarded from a store buffer."""
     table = compiled.table
     nxt = [e.next for e in compiled.entries]
     cost = [e.cycles for e in compiled.entries]
@@ -305,6 +306,9 @@ def _run(compiled: Compiled, traces, iterations: int, cores: int, nlines: int, s
     drained = [0] * cores  # when each store buffer will be empty
     line_state = [0] * nlines
     line_free = [0] * nlines
+    pending = [0] * (cores * nlines)  # when core c's newest store to a line leaves its buffer
+    forwarded = 0
+    l1 = lat["l1"]
     pos = [0] * cores
     left = [len(tr) * iterations for tr in traces]
     active = [c for c in range(cores) if left[c]]
@@ -330,6 +334,10 @@ def _run(compiled: Compiled, traces, iterations: int, cores: int, nlines: int, s
         if op == FENCE:
             clocks[c] = max(now, drained[c]) + fence
             continue
+        if op == LOAD and pending[c * nlines + line] > now:
+            forwarded += 1
+            clocks[c] = now + l1
+            continue
         e = table[line_state[line] * stride + c * OPS + op]
         hits[e] += 1
         line_state[line] = nxt[e]
@@ -339,6 +347,7 @@ def _run(compiled: Compiled, traces, iterations: int, cores: int, nlines: int, s
                 start = line_free[line]
             end = start + cost[e]
             drained[c] = end
+            pending[c * nlines + line] = end
             if miss[e]:
                 line_free[line] = end
             clocks[c] = now + 1
@@ -352,7 +361,7 @@ def _run(compiled: Compiled, traces, iterations: int, cores: int, nlines: int, s
             line_free[line] = now
         clocks[c] = now
     clocks = [max(clocks[c], drained[c]) for c in range(cores)]
-    return hits, clocks
+    return hits, clocks, forwarded
 
 
 # The same loop as `_run`, in C: the entries are arrays, the traces one flat array with an
@@ -361,12 +370,15 @@ KERNEL_SOURCE = r"""
 #include <stdint.h>
 void incref_timed(const int32_t *table, const int32_t *nxt, const int64_t *cost, const uint8_t *miss,
                   const int32_t *codes, const int64_t *offset, const int64_t *length, int64_t iterations,
-                  int32_t cores, int32_t nlines, int32_t store_buffers, int64_t fence,
-                  int64_t *hits, int64_t *clocks, int32_t *line_state, int64_t *line_free) {
+                  int32_t cores, int32_t nlines, int32_t store_buffers, int64_t fence, int64_t l1,
+                  int64_t *hits, int64_t *clocks, int32_t *line_state, int64_t *line_free,
+                  int64_t *pending, int64_t *forwarded) {
     int64_t drained[64] = {0}, pos[64] = {0}, left[64];
     int32_t active = 0, stride = cores * 4;
     for (int c = 0; c < cores; c++) { left[c] = length[c] * iterations; clocks[c] = 0; if (left[c]) active++; }
     for (int l = 0; l < nlines; l++) { line_state[l] = 0; line_free[l] = 0; }
+    for (int l = 0; l < cores * nlines; l++) pending[l] = 0;
+    *forwarded = 0;
     while (active) {
         int c = -1;
         for (int d = 0; d < cores; d++)
@@ -377,6 +389,7 @@ void incref_timed(const int32_t *table, const int32_t *nxt, const int64_t *cost,
         int32_t op = k % 4, line = k / 4;
         int64_t now = clocks[c];
         if (op == 3) { clocks[c] = (now > drained[c] ? now : drained[c]) + fence; continue; }
+        if (op == 0 && pending[c * nlines + line] > now) { ++*forwarded; clocks[c] = now + l1; continue; }
         int32_t e = table[line_state[line] * stride + c * 4 + op];
         hits[e]++;
         line_state[line] = nxt[e];
@@ -384,6 +397,7 @@ void incref_timed(const int32_t *table, const int32_t *nxt, const int64_t *cost,
             int64_t start = drained[c] > now ? drained[c] : now;
             if (miss[e] && line_free[line] > start) start = line_free[line];
             drained[c] = start + cost[e];
+            pending[c * nlines + line] = drained[c];
             if (miss[e]) line_free[line] = drained[c];
             clocks[c] = now + 1;
             continue;
@@ -420,14 +434,16 @@ def _run_c(compiled: Compiled, traces, iterations: int, cores: int, nlines: int,
         at += len(tr)
     hits = arr(i64, [0] * len(compiled.entries))
     clocks = arr(i64, [0] * cores)
+    forwarded = i64(0)
     lib.incref_timed(
         arr(i32, compiled.table), arr(i32, [e.next for e in compiled.entries]),
         arr(i64, [e.cycles for e in compiled.entries]), arr(ctypes.c_uint8, [int(e.miss) for e in compiled.entries]),
         arr(i32, flat), arr(i64, offsets), arr(i64, [len(t) for t in traces]), i64(iterations),
-        i32(cores), i32(nlines), i32(int(store_buffers)), i64(lat["fence"]),
-        hits, clocks, arr(i32, [0] * nlines), arr(i64, [0] * nlines),
+        i32(cores), i32(nlines), i32(int(store_buffers)), i64(lat["fence"]), i64(lat["l1"]),
+        hits, clocks, arr(i32, [0] * nlines), arr(i64, [0] * nlines), arr(i64, [0] * (cores * nlines)),
+        ctypes.byref(forwarded),
     )
-    return list(hits), list(clocks)
+    return list(hits), list(clocks), forwarded.value
 
 
 # (name, numerator, denominator): each side a `incref bench` variant, threads, sharing
