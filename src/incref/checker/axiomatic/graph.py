@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from incref.checker.axiomatic.paths import LocalEvent, Path
-from incref.ir.program import Fence, Order, Program, describe
+from incref.ir.program import Order, Program, describe
 from incref.ir.results import Step
 from incref.models.axiomatic import relalg as ra
 from incref.models.axiomatic.armv8 import access_flavour, fence_flavour
@@ -117,9 +117,8 @@ def _set_names(ev: Event, arch) -> list[str]:
         flavour = access_flavour(order, ev.kind == "R", local.flavour if arch == "AArch64" else "")
     else:
         flavour = fence_flavour(local.instr)
-        if isinstance(local.instr, Fence) and (local.instr.kind == "mfence" or
-                                               (not local.instr.kind and order is Order.SC)):
-            names.append("mfence")
+        if local.instr.kind in ("mfence", "dmb.sy") or (not local.instr.kind and order is Order.SC):
+            names.append("mfence")  # the fences that drain a TSO store buffer
     if local.locked:
         names.append("LOCKED")
     if flavour:

@@ -189,8 +189,9 @@ class ThreadPaths:
                 yield Path(tuple(st.events), st.regs, st.deltas, loop_bound=instr.message or "loop bound")
                 return
             elif t is Free:
+                # free() enters the allocator through a lock: like a locked write on TSO/PSO
                 st.events.append(LocalEvent("W", f"{instr.obj}.freed", 1, Order.NA, instr,
-                                            ctrl=st.ctrl, free_of=instr.obj))
+                                            ctrl=st.ctrl, locked=True, free_of=instr.obj))
             elif t is ObjOp:
                 st.deltas[instr.obj] = st.deltas.get(instr.obj, 0) + instr.delta
             else:

@@ -11,6 +11,10 @@ DMB ISHLD, other fences -> DMB ISH), as on the Cambridge "C/C++11 mappings to pr
 page and in Podkopaev, Lahav, Vafeiadis, "Bridging the gap between programming languages
 and hardware weak memory models", POPL 2019, section 6.
 
+`lws` (local write successor: a write after an access to its location) is in the
+locally-ordered-before of the ARM ARM (DDI 0487, B2.3.7) and herd7's `aarch64.cat`;
+without it `LB+data+data-wsi` would be allowed.
+
 A use after free is an access that is neither program-order before the free nor
 ordered-before it (`ob`): GenMC's object invariants carried to ARMv8."""
 
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 from incref.ir.program import Fence, Order
 
-SOURCE = "Pulte et al., POPL 2018, section 4; herd7 aarch64.cat"
+SOURCE = "Pulte et al., POPL 2018, section 4; herd7 aarch64.cat; ARM ARM B2.3 (lws)"
 
 TEXT = """
 acyclic po-loc | fr | co | rf as internal
@@ -29,7 +33,8 @@ let dob = addr | data | ctrl ; [W] | (ctrl | addr ; po) ; [isb] ; po ; [R]
 let aob = rmw | [range(rmw)] ; rfi ; [A | Q]
 let bob = po ; [dmb.full] ; po | [L] ; po ; [A] | [R] ; po ; [dmb.ld] ; po
         | [A | Q] ; po | [W] ; po ; [dmb.st] ; po ; [W] | po ; [L]
-let ob = (obs | dob | aob | bob)+
+let lws = po-loc ; [W]
+let ob = (obs | lws | dob | aob | bob)+
 acyclic ob as external
 let free-order = ob | po
 """

@@ -3,15 +3,17 @@ x86-TSO's `ghb` without write->write program order). It matches the operational 
 `incref.models.operational`: a store buffer per thread *and location* (so writes to
 different locations leave in any order, and reads forward from the thread's own
 buffer), where every fence, lock/unlock, locked RMW and release store first drains all
-of the thread's buffers -- so a write is ordered before any later release store."""
+of the thread's buffers -- so a write is ordered before a later release store and
+everything after it, and a locked instruction (which writes straight to memory) before
+everything after it."""
 
 SOURCE = "SPARC v9 manual, appendix D (PSO); x86tso.cat minus W->W, as the operational PSO"
 
 TEXT = """
 acyclic po-loc | com as sc-per-location
 empty rmw & (fre ; coe) as atomicity
-let ppo = [R] ; po | [W] ; po ; [W & REL]
-let implied = [W] ; po ; [LOCKED] | [LOCKED] ; po ; [R]
+let ppo = [R] ; po | [W] ; po ; [W & REL] ; po?
+let implied = [W] ; po ; [LOCKED] | [LOCKED] ; po
 let fenced = po ; [F] ; po
 let ghb = ppo | rfe | co | fr | implied | fenced
 acyclic ghb as pso
