@@ -25,12 +25,14 @@ def bench_table(report: BenchReport) -> Table:
     plain = next((m.ns_per_op for m in report.measurements if m.name == "plain" and m.threads == 1), None)
     table = Table(title="ns per refcount operation (median; loop overhead subtracted)", title_justify="left")
     for name, justify in (("scheme", "left"), ("threads", "right"), ("sharing", "left"), ("ns/op", "right"),
-                          ("min..max", "right"), ("× plain 1 thread", "right")):
+                          ("min..max", "right"), ("× plain", "right"), ("clean", "right")):
         table.add_column(name, justify=justify, no_wrap=True)
     for m in report.measurements:
         ratio = f"{m.ns_per_op / plain:.1f}" if plain and plain > 0 else "—"
         table.add_row(m.name, str(m.threads), m.sharing if m.threads > 1 else "—", f"{m.ns_per_op:.2f}",
-                      f"{m.spread[0]:.2f}..{m.spread[1]:.2f}", ratio)
+                      f"{m.spread[0]:.2f}..{m.spread[1]:.2f}", ratio, f"{m.clean_runs}/{len(m.runs)}")
+    table.caption = ("CPU time per thread; a clean run had every thread on its core the whole time "
+                     "(a contended figure needs that); × plain: against plain with 1 thread")
     return table
 
 

@@ -11,8 +11,10 @@ is discarded; then several runs, each long enough (~`RUN_SECONDS`) that the cloc
 thread start are noise; the median and the spread (min..max) are reported; the cost of
 an empty loop of the same shape, measured the same way, is subtracted; and the machine
 is recorded (`environment.collect`). Each thread times its loop with its own CPU-time
-clock (`CLOCK_THREAD_CPUTIME_ID`), so time spent descheduled by other processes on a
-busy machine does not count (it does not remove their cache and memory traffic). Contention: `threads` workers run at once, pinned to
+clock (`CLOCK_THREAD_CPUTIME_ID`), so time it spent descheduled by other processes does
+not count; a run is *clean* when every thread was on its core for nearly all of its
+wall time, i.e. the threads really overlapped, which a contended figure needs (`_runs`
+prefers clean runs and counts them). Contention: `threads` workers run at once, pinned to
 distinct cores, on one shared object (`shared`) or one object each (`private`, every
 location on its own cache line)."""
 
@@ -35,8 +37,10 @@ from incref.schemes import apply_scheme, get, names as scheme_names
 from incref.schemes.base import Expansion
 
 START_COUNT = 1 << 40
-RUN_SECONDS = 0.05
+RUN_SECONDS = 0.01  # short runs: more of them escape preemption on a busy machine
 RUNS = 5
+CLEAN = 0.9     # share of its wall time a thread must spend on its core for a clean run
+ATTEMPTS = 4    # runs tried per run wanted
 SHARINGS = ("private", "shared")
 
 
@@ -132,12 +136,14 @@ class Measurement:
     loops: int
     note: str = ""
     raw_per_loop: list[float] = field(default_factory=list)  # ns per loop trip, nothing subtracted
+    clean_runs: int = 0  # runs in which every thread stayed on its core (see `_runs`)
 
     def to_json(self) -> dict[str, Any]:
         return {"scheme": self.name, "threads": self.threads, "sharing": self.sharing,
                 "ns_per_op": round(self.ns_per_op, 3), "min": round(self.spread[0], 3),
                 "max": round(self.spread[1], 3), "runs": [round(r, 3) for r in self.runs],
-                "loop_overhead_ns": round(self.overhead_ns, 3), "loops": self.loops, "note": self.note}
+                "loop_overhead_ns": round(self.overhead_ns, 3), "loops": self.loops,
+                "clean_runs": self.clean_runs, "note": self.note}
 
 
 class _Loop:
@@ -155,11 +161,14 @@ class _Loop:
         self.cpus = (ctypes.c_int * self.nthreads)(*cpus)
         self.ctx_type = context_type(self.nthreads)
 
-    def time(self, n: int) -> list[float]:
+    def time(self, n: int) -> tuple[list[float], float]:
+        """Run every thread's loop `n` times at once: (CPU ns per trip of each thread,
+        the smallest share of its wall time a thread was on a core)."""
         ctx = self.ctx_type(mem=self.mem, n=n, cpus=self.cpus, spin_mask=spin_mask(self.shared))
         if self.lib.incref_bench(ctypes.byref(ctx), 120.0) != 0:
             raise UsageError("the benchmark did not finish (threads could not start or it ran past 120 s)")
-        return [ctx.ns[t] / n for t in range(self.nthreads)]
+        on_core = min(ctx.ns[t] / max(ctx.wall[t], 1) for t in range(self.nthreads))
+        return [ctx.ns[t] / n for t in range(self.nthreads)], on_core
 
 
 def _compile_loop(program: Program, bodies: dict[int, list[Instr]] | dict[int, list[str]]) -> _Loop:
@@ -169,21 +178,40 @@ def _compile_loop(program: Program, bodies: dict[int, list[Instr]] | dict[int, l
     return _Loop(program, c_bodies)
 
 
-def _measure(loop: _Loop, empty: _Loop, runs: int, timed: tuple[int, ...]) -> tuple[list[float], float, int]:
-    """(ns per loop trip of each run, ns per trip of the empty loop, trips per run)."""
-    def mean(times: list[float]) -> float:
-        return statistics.fmean(times[t] for t in timed)
+def _runs(loop: _Loop, n: int, runs: int, timed: tuple[int, ...]) -> tuple[list[float], int]:
+    """`runs` timings (mean CPU ns per trip over the `timed` threads), preferring clean
+    runs — every thread on its core for ≥ CLEAN of its wall time, so that the threads
+    really ran at the same time (a contended figure needs both). Tries up to
+    `ATTEMPTS`×`runs` times; returns the timings and how many were clean (the rest are
+    the least disturbed of the others)."""
+    clean: list[float] = []
+    others: list[tuple[float, float]] = []
+    for _ in range(ATTEMPTS * runs):
+        times, on_core = loop.time(n)
+        value = statistics.fmean(times[t] for t in timed)
+        if on_core >= CLEAN:
+            clean.append(value)
+            if len(clean) == runs:
+                break
+        else:
+            others.append((on_core, value))
+    others.sort(reverse=True)
+    return clean + [value for _, value in others[: runs - len(clean)]], len(clean)
 
+
+def _measure(loop: _Loop, empty: _Loop, runs: int, timed: tuple[int, ...]) -> tuple[list[float], float, int, int]:
+    """(ns per loop trip of each run, ns per trip of the empty loop, trips per run,
+    clean runs)."""
     n = 1_000
     while True:  # calibrate (and warm up): one run of about RUN_SECONDS
-        per = max(loop.time(n))
+        per = max(loop.time(n)[0])
         if per * n >= RUN_SECONDS * 1e9 or n >= 1 << 30:
             break
         n = min(1 << 30, int(n * max(2.0, RUN_SECONDS * 1e9 / max(per * n, 1.0))))
     empty.time(n)
-    overhead = statistics.median(mean(empty.time(n)) for _ in range(runs))
-    raw = [mean(loop.time(n)) for _ in range(runs)]
-    return raw, overhead, n
+    overhead = statistics.median(_runs(empty, n, runs, timed)[0])
+    raw, clean = _runs(loop, n, runs, timed)
+    return raw, overhead, n, clean
 
 
 def measure(program: Program, bodies, *, name: str, sharing: str, runs: int = RUNS, note: str = "",
@@ -194,10 +222,10 @@ def measure(program: Program, bodies, *, name: str, sharing: str, runs: int = RU
     empty_program = Program("bench-empty", dict(program.locations), tuple(Thread(t, ()) for t in range(nthreads)))
     loop = _compile_loop(program, bodies)
     empty = _compile_loop(empty_program, {t: [] for t in range(nthreads)})
-    raw, overhead, n = _measure(loop, empty, runs, timed if timed is not None else tuple(range(nthreads)))
+    raw, overhead, n, clean = _measure(loop, empty, runs, timed if timed is not None else tuple(range(nthreads)))
     samples = [(r - overhead) / 2 for r in raw]
     return Measurement(name, nthreads, sharing, statistics.median(samples), (min(samples), max(samples)),
-                       samples, overhead, n, note, raw)
+                       samples, overhead, n, note, raw, clean)
 
 
 def bench_variant(variant: Variant, nthreads: int, sharing: str, runs: int = RUNS) -> Measurement:

@@ -342,7 +342,8 @@ struct ctx {
     _Atomic int bar_count;
     _Atomic int bar_sense;
     i64 done[NTHREADS];  /* iterations each thread completed */
-    i64 ns[NTHREADS];    /* benchmark: elapsed nanoseconds of each thread's loop */
+    i64 ns[NTHREADS];    /* benchmark: CPU nanoseconds of each thread's loop */
+    i64 wall[NTHREADS];  /* benchmark: wall-clock nanoseconds of each thread's loop */
 };
 
 static void pin(const struct ctx *c, int tid) {
@@ -536,10 +537,10 @@ static void *worker{t}(void *arg) {{
 
 def bench_source(program: Program, bodies: dict[int, list[str]]) -> str:
     """The C file for a benchmark: each thread `t` of `bodies` waits at the start barrier,
-    then runs its statements `c->n` times on the one shared slot and records the CPU
-    time it spent in `c->ns[t]` (CLOCK_THREAD_CPUTIME_ID around the whole loop: the clock
-    costs nothing per iteration, and time the thread spent descheduled — other processes
-    on a shared machine — is not counted). `bodies` come from `ThreadEmitter.body` (a scheme's IR) or are
+    then runs its statements `c->n` times on the one shared slot and records the wall
+    time and the CPU time (CLOCK_THREAD_CPUTIME_ID) of the whole loop in `c->wall[t]` and
+    `c->ns[t]`: the clocks cost nothing per iteration, and their ratio says whether the
+    thread was descheduled meanwhile. `bodies` come from `ThreadEmitter.body` (a scheme's IR) or are
     written by hand in incref itself; never from input."""
     layout = Layout.of(program)
     out = [prelude(len(bodies)), f"#define NLOC {max(len(layout.slots), 1)}"]
@@ -555,13 +556,14 @@ static void *worker{t}(void *arg) {{
     {decl}
     pin(c, {t});
     barrier(c, &sense);
-    double start = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    double start = clock_s(CLOCK_THREAD_CPUTIME_ID), wall = now_s();
     for (i64 i = 0; i < c->n; i++) {{
             {lines}
     L_end:
         CB();
     }}
     c->ns[{t}] = (i64)((clock_s(CLOCK_THREAD_CPUTIME_ID) - start) * 1e9);
+    c->wall[{t}] = (i64)((now_s() - wall) * 1e9);
     (void)flag; (void)mem;
     atomic_fetch_add(&c->finished, 1);
     return 0;
