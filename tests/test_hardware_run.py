@@ -16,7 +16,7 @@ from incref.errors import UsageError
 from incref.hardware import codegen, run
 from incref.hardware.compile import CompilerError, build, find_compiler
 from incref.ir.program import (
-    Assume, BinOp, Const, Fence, Incref, Load, Lock, Order, Program, Reg, Store, Thread,
+    Assume, BinOp, Const, Fence, Incref, Load, Lock, Order, Program, Reg, Rmw, Store, Thread,
     default_object,
 )
 from incref.schemes import apply_scheme, get
@@ -163,3 +163,22 @@ def test_cli_run_json_has_the_shared_outcome_shape(capsys, monkeypatch):
     assert all(set(o) == {"state", "count"} for o in doc["outcomes"])
     assert sum(o["count"] for o in doc["outcomes"]) == 2000
     assert doc["environment"]["cpu_model"]
+
+
+@pytest.mark.parametrize("order", [Order.NA, Order.RLX, Order.SC])
+def test_every_read_modify_write_and_cas_computes_what_the_ir_says(order):
+    """One thread, so one outcome: the hardware's must be the model checker's."""
+    from incref.checker import check
+    from incref.ir.program import RMW_OPS, Cas
+
+    if order is Order.NA and not codegen.host_is_x86():
+        pytest.skip("non-atomic RMW instructions are x86's")
+    ops = [op for op in RMW_OPS if not (order is Order.NA and op not in ("add", "sub", "xchg"))]
+    code = [Rmw(f"r_{op}", f"m_{op}", op, Const(6), order) for op in ops]
+    code += [Cas("r_hit", "c_hit", Const(12), Const(-3), Order.SC if order is Order.NA else order),
+             Cas("r_miss", "c_miss", Const(0), Const(-3), Order.SC if order is Order.NA else order)]
+    locations = {f"m_{op}": 12 for op in ops} | {"c_hit": 12, "c_miss": 12}
+    regs = tuple(f"0:{i.reg}" for i in code)
+    program = Program("rmw", locations, (Thread(0, tuple(code)),), observed=tuple(sorted(locations)) + regs)
+    expected = check(program, "sc").outcomes
+    assert [o.state for o in run(program, 50).outcomes] == [o.state for o in expected]

@@ -150,9 +150,9 @@ def _check_instruction(instr: Instr, x86: bool) -> None:
 
 
 class ThreadEmitter:
-    """C statements for one thread's code. `mem` is the C expression of the base of the
-    current slot (an `i64 *`); `end` the label that ends the iteration; the enclosing
-    function declares `flag`, `c` (with `stop`) and the registers."""
+    """C statements for one thread's code. The enclosing function (a harness worker)
+    declares `mem` (the base of the current slot, an `i64 *`), `flag`, `c` (with `stop`),
+    the registers, and the label `L_end` that ends the iteration."""
 
     def __init__(self, program: Program, layout: Layout, tid: int, objects: list[str]):
         self.program = program
@@ -271,9 +271,9 @@ class ThreadEmitter:
                 return [f"{{ i64 v_ = {v}; __asm__ __volatile__({asm}); }}"]
             if instr.op not in ("add", "sub"):
                 raise Unsupported(f"a non-atomic fetch_{instr.op} that returns the old value")
-            sign = "" if instr.op == "add" else "-"
+            operand = v if instr.op == "add" else f"sub_(0, {v})"
             asm = '"xaddq %0, %1" : "+r"(v_), "+m"(*(i64 *)' + a + ') : : "memory", "cc"'
-            return [f"{{ i64 v_ = {sign}({v}); __asm__ __volatile__({asm}); {self.regs[instr.reg]} = v_; }}"]
+            return [f"{{ i64 v_ = {operand}; __asm__ __volatile__({asm}); {self.regs[instr.reg]} = v_; }}"]
         order = _MEMORY_ORDER[instr.order if instr.order.is_atomic else Order.SC]
         return [self.set_reg(instr.reg, f"{_FETCH[instr.op]}(AT({a}), {v}, {order})")]
 
