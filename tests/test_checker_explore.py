@@ -10,7 +10,7 @@ import pytest
 
 from checker_scenarios import incref_decref, incref_race, two_objects
 from incref.checker import check
-from incref.checker.explore import COMPLETE, explore, replay
+from incref.checker.explore import COMPLETE, DictStore, explore, replay
 from incref.checker.operational import OperationalSystem
 from incref.frontends import load_program
 from incref.ir.program import (
@@ -137,3 +137,23 @@ def explore_end(system):
     while system.enabled(state):
         state = system.step(state, system.enabled(state)[0])
     return state
+
+
+class CountingStore(DictStore):
+    """A visited-state store of our own: the explorer must use only the interface."""
+
+    def __init__(self):
+        super().__init__()
+        self.lookups = 0
+
+    def add(self, state, parent, transition, depth):
+        self.lookups += 1
+        return super().add(state, parent, transition, depth)
+
+
+def test_the_visited_store_is_pluggable():
+    system = OperationalSystem(incref_race(2, 1), MODELS["sc"])
+    store = CountingStore()
+    found = explore(system, store=store)
+    assert found.explored == len(store) and store.lookups >= len(store)
+    assert found.outcomes == explore(system).outcomes
