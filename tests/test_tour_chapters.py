@@ -93,13 +93,18 @@ def test_python_chapter_numbers_are_the_experiments():
 
 @pytest.mark.slow
 def test_hardware_chapter_numbers_are_the_runners():
-    tiny = Sizes(run_iterations=20_000, bench_schemes=("plain", "atomic"), bench_runs=1)
+    tiny = Sizes(run_iterations=20_000, sb_iterations=20_000, bench_schemes=("plain", "atomic"), bench_runs=1)
     chapter = tell("hardware", tiny)
     assert chapter.omitted is None, chapter.omitted
     story = " ".join(chapter.story)
     for scheme, run in chapter.data["runs"].items():
         assert f"{scheme}: {run['lost_updates']:,} of {run['refcount_ops']:,} increments lost" in story
     assert chapter.data["runs"]["atomic"]["lost_updates"] == 0
+    assert chapter.data["sb"]["with the fence"]["both_zero"] == 0
+    for label, sb in chapter.data["sb"].items():
+        both_zero = [o["count"] for o in sb["result"]["outcomes"] if o["state"]["0:r0"] == o["state"]["1:r0"] == 0]
+        assert sb["both_zero"] == sum(both_zero)
+        assert f"both loads read 0 in {sb['both_zero']:,} of {sb['result']['iterations']:,} runs" in story
     assert chapter.data["runs"]["gil"]["lost_updates"] == 0
     ns = {(m["scheme"], m["threads"]): m["ns_per_op"] for m in chapter.data["bench"]["measurements"]}
     shown = re.search(r"atomic costs ([\d.]+) ns/op alone against plain's ([\d.]+)", story)

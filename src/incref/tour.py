@@ -60,6 +60,7 @@ class Sizes:
     fix_threads: int = 3          # incref-race for gil/atomic: threads x ops
     fix_ops: int = 2
     run_iterations: int = 300_000
+    sb_iterations: int = 100_000
     run_deadline_s: float = 10.0
     bench_schemes: tuple[str, ...] = ("plain", "atomic-relaxed", "atomic", "gil", "biased-owner",
                                       "biased-nonowner", "sharded", "immortal")
@@ -67,7 +68,7 @@ class Sizes:
 
 
 FULL = Sizes()
-QUICK = Sizes(fix_threads=2, fix_ops=2, run_iterations=100_000, run_deadline_s=5.0,
+QUICK = Sizes(fix_threads=2, fix_ops=2, run_iterations=100_000, sb_iterations=50_000, run_deadline_s=5.0,
               bench_schemes=("plain", "atomic-relaxed", "atomic", "gil"), bench_runs=3)
 
 
@@ -275,6 +276,17 @@ def hardware_chapter(chapter: Chapter, sizes: Sizes) -> None:
             f"{result.iterations:,} runs{stopped}.")
     chapter.data["runs"] = runs
 
+    sb = {}
+    for fence in (0, 1):
+        program = _scenario("sb", "plain", fence=fence)
+        result = hardware.run(program, sizes.sb_iterations, deadline=sizes.run_deadline_s)
+        seen = sum(o.count for o in result.outcomes if program.condition.satisfied_by(o.state))
+        sb["with the fence" if fence else "without the fence"] = {"both_zero": seen, "result": result.to_json()}
+        chapter.story.append(
+            f"Store buffering on these cores{' with the fence' if fence else ''}: both loads read 0 in {seen:,} of "
+            f"{result.iterations:,} runs ({1e6 * seen / max(result.iterations, 1):,.0f} per million).")
+    chapter.data["sb"] = sb
+
     report = bench.bench(schemes=[s for s in sizes.bench_schemes if s in bench.variant_names()],
                          threads=(1, 2), runs=sizes.bench_runs)
     chapter.data["bench"] = report.to_json()
@@ -351,7 +363,10 @@ def answer(chapters: Iterable[Chapter]) -> list[str]:
                  for s in ("plain", "atomic", "gil") if (s, 1) in ns and (s, 2) in ns]
         out.append(f"On this machine plain counts lost {runs['plain']['lost_per_million']:,.0f} increments per "
                    f"million; atomic lost {runs['atomic']['lost_updates']:,} and gil {runs['gil']['lost_updates']:,} "
-                   f"of {runs['atomic']['refcount_ops']:,} each. Per operation: " + "; ".join(costs) + ".")
+                   f"of {runs['atomic']['refcount_ops']:,} each. Per operation: " + "; ".join(costs) + ". "
+                   + "Store buffering (both loads read 0): " + ", ".join(
+                       f"{v['both_zero']:,} of {v['result']['iterations']:,} runs {k}"
+                       for k, v in told["hardware"]["sb"].items()) + ".")
     if "python" in told:
         race = told["python"]["python-race"]
         plain, call = (next(c for c in race["cases"] if c["statement"] == st)
