@@ -52,6 +52,16 @@ def cli() -> None:
     2 bad input or usage, 3 incomplete (a budget ran out)."""
 
 
+def _one_line(exc: click.ClickException) -> str:
+    """Click's own report is four lines (usage, hint, blank, error); the contract is one line
+    on stderr, so keep the error, name the command it came from and point at its help."""
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    if ctx is None:
+        return f"incref: {message}"
+    return f"{ctx.command_path}: {message} (see '{ctx.command_path} --help')"
+
+
 def main() -> None:
     """Entry point: bad input is one line on stderr and exit 2, never a traceback
     (set INCREF_DEBUG=1 to see the traceback of an internal error)."""
@@ -66,7 +76,7 @@ def main() -> None:
         click.echo("incref: aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(_one_line(exc), err=True)
         sys.exit(2)
     except InputError as exc:
         click.echo(f"incref: {exc}", err=True)

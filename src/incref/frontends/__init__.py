@@ -25,7 +25,7 @@ def load_program(spec: str, params: Mapping[str, int] | None = None) -> Program:
     path = Path(spec)
     if path.suffix == ".litmus":
         if not path.is_file():
-            raise InputError("no such litmus file", spec)
+            raise _missing(path, spec, "no such litmus file")
         if params:
             raise UsageError(f"--set {next(iter(params))}: a litmus test has no parameters")
         from incref.frontends import litmus
@@ -36,10 +36,19 @@ def load_program(spec: str, params: Mapping[str, int] | None = None) -> Program:
     bundled = examples.path(spec)
     if bundled is not None:
         return scenario.parse_file(bundled, params)
-    if path.suffix or "/" in spec or "\\" in spec:
-        raise InputError("no such file", spec)
+    if path.is_dir() or path.suffix or "/" in spec or "\\" in spec:
+        raise _missing(path, spec, "no such file")
     raise UsageError(f"unknown example {spec!r}; known examples: {', '.join(examples.names())} "
                      "(or give the path of a .inc or .litmus file)")
+
+
+def _missing(path: Path, spec: str, message: str) -> InputError:
+    """A path that names no file: a directory gets its own sentence, since "no such file"
+    would be false and `incref litmus` is the command that walks directories."""
+    if path.is_dir():
+        return InputError("is a directory, not a scenario or litmus file "
+                          "(`incref litmus DIR` runs every litmus file in a directory)", spec)
+    return InputError(message, spec)
 
 
 __all__ = ["load_program"]

@@ -1,0 +1,216 @@
+"""What a new user will try: damaged scenario and litmus files, impossible options, a
+missing path, a directory where a file is wanted. The promise (issues 3, 4, 6, 7: "Bad
+input"): exit 2, one line on stderr naming `file:line:col` where there is a location,
+never a traceback. Known breaks are listed in /work/notes/findings.md and marked
+`xfail(strict=True)` with their number, so each test flips when its finding is fixed."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from test_cli_contract import CATALOGUE, HAVE_CC, assert_one_line_error, incref
+
+EXAMPLES = CATALOGUE.parent / "examples"
+RACE = (EXAMPLES / "incref-race.inc").read_text()
+SB = (EXAMPLES / "sb.inc").read_text()
+SB_LITMUS = (CATALOGUE / "x86" / "SB.litmus").read_text()
+needs_cc = pytest.mark.skipif(not HAVE_CC, reason="no C compiler: hardware subcommands cannot run")
+
+
+def garbage(size: int, seed: int = 2026) -> bytes:
+    return random.Random(seed).randbytes(size)
+
+
+def at(name: str, line: int) -> str:
+    """`name:line:col:` as the message must start its location."""
+    return rf"{re.escape(name)}:{line}:\d+: "
+
+
+# (file name, content, the location the message must name or None, a word of the sentence)
+SCENARIOS = [
+    ("truncated.inc", RACE[:RACE.index("{") + 1], at("truncated.inc", 5), "end of the file"),
+    ("unknown-instruction.inc", RACE.replace("incref obj", "frobnicate obj"), at("unknown-instruction.inc", 6), "unexpected"),
+    ("bad-register.inc", SB.replace("r0 = load.rlx y", "9r = load.rlx y"), at("bad-register.inc", 11), "unexpected '9'"),
+    ("unbalanced.inc", RACE.replace("forall obj.refcnt ==", "forall (obj.refcnt =="), at("unbalanced.inc", 8), "')'"),
+    ("undefined.inc", RACE.replace("incref obj", "incref nosuch"), at("undefined.inc", 6), "'nosuch'"),
+    ("bad-order.inc", SB.replace("store.rlx x = 1", "store.weird x = 1"), at("bad-order.inc", 9), "weird"),
+    ("empty.inc", "", None, "empty"),
+    ("non-utf8.inc", RACE.encode().replace(b"Two threads", b"Two \xff threads"), at("non-utf8.inc", 1), "UTF-8"),
+    ("garbage.inc", garbage(10_000_000), None, "at most"),
+    ("garbage-small.inc", garbage(4096), r"garbage-small\.inc:\d+:\d+: ", ""),
+]
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return str(path)
+
+
+@pytest.mark.parametrize("name, content, where, words", SCENARIOS, ids=[s[0] for s in SCENARIOS])
+def test_malformed_scenario_is_one_located_line(capfd, monkeypatch, tmp_path, name, content, where, words):
+    path = write(tmp_path, name, content)
+    code, out, err = incref(capfd, monkeypatch, "check", path, "--json")
+    assert_one_line_error(code, out, err, words)
+    assert re.search(where or re.escape(path) + ": ", err), err
+
+
+LITMUS = [
+    ("truncated.litmus", SB_LITMUS[:SB_LITMUS.index("MOV EAX")], at("truncated.litmus", 8), "condition"),
+    ("unknown-instruction.litmus", SB_LITMUS.replace("MOV EAX,[y]", "FROB EAX,[y]"),
+     at("unknown-instruction.litmus", 8), "unknown X86 instruction 'FROB'"),
+    ("bad-register.litmus", SB_LITMUS.replace("MOV EAX,[y]", "MOV QQQ,[y]"), at("bad-register.litmus", 8), "'QQQ'"),
+    ("unbalanced.litmus", SB_LITMUS.replace("1:EAX=0)", "1:EAX=0"), at("unbalanced.litmus", 9), "condition"),
+    ("unknown-arch.litmus", SB_LITMUS.replace("X86 SB", "SPARC SB"), at("unknown-arch.litmus", 1), "'SPARC'"),
+    ("empty.litmus", "", at("empty.litmus", 1), "empty"),
+    ("garbage.litmus", garbage(200_000), r"garbage\.litmus:\d+:\d+: ", ""),
+    ("non-utf8.litmus", SB_LITMUS.encode().replace(b"MOV EAX,[y]", b"MOV E\xffX,[y]"), at("non-utf8.litmus", 8), ""),
+]
+
+
+@pytest.mark.parametrize("command", ["litmus", "check"])
+@pytest.mark.parametrize("name, content, where, words", LITMUS, ids=[s[0] for s in LITMUS])
+def test_malformed_litmus_is_one_located_line(capfd, monkeypatch, tmp_path, command, name, content, where, words):
+    path = write(tmp_path, name, content)
+    code, _, err = incref(capfd, monkeypatch, command, path)
+    assert code == 2 and "Traceback" not in err and "internal error" not in err, err
+    assert len(err.strip().splitlines()) == 1 and words in err, err
+    assert re.search(where, err), err
+
+
+@pytest.mark.xfail(strict=True, reason="finding 5")
+def test_non_utf8_litmus_says_so(capfd, monkeypatch, tmp_path):
+    path = write(tmp_path, "latin1.litmus", SB_LITMUS.encode().replace(b"MOV EAX,[y]", b"MOV E\xe9X,[y]"))
+    code, _, err = incref(capfd, monkeypatch, "litmus", path)
+    assert code == 2 and "UTF-8" in err, err
+
+
+@pytest.mark.xfail(strict=True, reason="finding 6")
+def test_a_garbage_test_name_reaches_the_terminal_escaped(capfd, monkeypatch, tmp_path):
+    path = write(tmp_path, "bell.litmus", b"SPARC a\x07\x19b\n{ x=0; }\n")
+    code, out, _ = incref(capfd, monkeypatch, "litmus", path)
+    assert code == 2 and not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", out), repr(out)
+
+
+def test_a_directory_run_reports_the_bad_files_and_goes_on(capfd, monkeypatch, tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "nested").mkdir(parents=True)
+    shutil.copy(CATALOGUE / "x86" / "SB.litmus", corpus / "SB.litmus")
+    shutil.copy(CATALOGUE / "x86" / "MP.litmus", corpus / "nested" / "MP.litmus")
+    bad = {name: content for name, content, _, _ in LITMUS if name != "garbage.litmus"}
+    for name, content in bad.items():
+        write(corpus, name, content)
+
+    code, out, err = incref(capfd, monkeypatch, "litmus", str(corpus))
+    assert code == 2 and "Traceback" not in err
+    assert "Observation SB Sometimes" in out and "Observation MP Never" in out
+    err_lines = [line for line in err.splitlines() if line.strip()]
+    for name in bad:
+        assert sum(name in line for line in err_lines) == 1, (name, err)
+        assert re.search(rf"{re.escape(name)}:\d+:\d+: ", err), (name, err)
+    assert len(err_lines) == len(bad)
+    assert f"malformed {len(bad)}" in out
+
+    code, out, _ = incref(capfd, monkeypatch, "litmus", str(corpus), "--json")
+    docs = json.loads(out)
+    assert code == 2 and len(docs) == len(bad) + 2
+    assert sorted(d["result"] for d in docs if d["result"] != "malformed") == ["No", "Ok"]
+    assert sorted(Path(d["file"]).name for d in docs if d["result"] == "malformed") == sorted(bad)
+
+
+IMPOSSIBLE = [
+    (("check", "incref-race", "--max-states", "-1"), "--max-states"),
+    (("check", "incref-race", "--max-states", "0"), "--max-states"),
+    (("check", "incref-race", "--timeout", "0"), "--timeout"),
+    (("check", "incref-race", "--set", "threads=-1"), "negative"),
+    (("check", "incref-race", "--set", "ops=-1"), "negative"),
+    (("check", "incref-race", "--set", "nosuch=1"), "nosuch"),
+    (("check", "incref-race", "--set", "threads"), "name=value"),
+    (("check", "incref-race", "--set", "threads=two"), "not an integer"),
+    (("check", "incref-race", "--engine", "operational", "--model", "armv8"), "armv8"),
+    (("simulate", "incref-race", "--timed", "--iterations", "0"), "--iterations"),
+    (("simulate", "incref-race", "--max-states", "-1"), "--max-states"),
+    (("simulate", "incref-race", "--timeout", "0"), "--timeout"),
+    (("simulate", "incref-race", "--set", "threads=-1"), "negative"),
+    (("simulate", "incref-race", "--set", "nosuch=1"), "nosuch"),
+    (("simulate", "incref-race", "--timed", "--latency", "llc=-1"), "negative"),
+    (("zoo", "--timeout", "0", "--schemes", "plain", "--models", "sc"), "--timeout"),
+    (("experiment", "python-race", "--threads", "0"), "--threads"),
+    (("experiment", "python-race", "--threads", "-1"), "--threads"),
+    (("bench", "--threads", "0"), "--threads"),
+    (("bench", "--runs", "0"), "--runs"),
+    pytest.param(("litmus", str(CATALOGUE / "x86" / "SB.litmus"), "--timeout", "0"), "--timeout",
+                 marks=pytest.mark.xfail(strict=True, reason="finding 2")),
+    pytest.param(("run", "sb", "--iterations", "0"), "--iterations", marks=needs_cc),
+    pytest.param(("run", "sb", "--iterations", "-5"), "--iterations", marks=needs_cc),
+    pytest.param(("run", "sb", "--iterations", str(10 ** 13)), "--iterations", marks=needs_cc),
+    pytest.param(("run", "incref-race", "--set", "threads=-1"), "negative", marks=needs_cc),
+    pytest.param(("run", "incref-race", "--set", "nosuch=1"), "nosuch", marks=needs_cc),
+    pytest.param(("run", "sb", "-n", "100", "--deadline", "0"), "--deadline",
+                 marks=[needs_cc, pytest.mark.xfail(strict=True, reason="finding 3")]),
+    pytest.param(("compare", "sb", "--iterations", "0"), "--iterations", marks=needs_cc),
+    pytest.param(("compare", "sb", "-n", "100", "--deadline", "-1"), "--deadline",
+                 marks=[needs_cc, pytest.mark.xfail(strict=True, reason="finding 3")]),
+]
+
+
+@pytest.mark.parametrize("args, words", IMPOSSIBLE, ids=lambda v: " ".join(v) if isinstance(v, tuple) else None)
+def test_impossible_option_exits_2_with_one_line(capfd, monkeypatch, args, words):
+    assert_one_line_error(*incref(capfd, monkeypatch, *args), words)
+
+
+SPEC_COMMANDS = [
+    pytest.param(("check",), id="check"),
+    pytest.param(("simulate",), id="simulate"),
+    pytest.param(("run", "-n", "100"), id="run", marks=needs_cc),
+    pytest.param(("compare", "-n", "100"), id="compare", marks=needs_cc),
+]
+
+
+@pytest.mark.parametrize("command", SPEC_COMMANDS)
+@pytest.mark.parametrize("missing", ["no-such-dir/story.inc", "no-such.litmus", "no-such-dir/"])
+def test_a_missing_path_is_named(capfd, monkeypatch, tmp_path, command, missing):
+    path = str(tmp_path / missing)
+    code, out, err = incref(capfd, monkeypatch, command[0], path, *command[1:])
+    assert_one_line_error(code, out, err, path.rstrip("/"), "no such")
+
+
+@pytest.mark.parametrize("command", SPEC_COMMANDS)
+@pytest.mark.parametrize("dirname", ["stories", "tests.litmus", "story.inc"])
+def test_a_directory_where_a_file_is_wanted(capfd, monkeypatch, tmp_path, command, dirname):
+    folder = tmp_path / dirname
+    folder.mkdir()
+    code, out, err = incref(capfd, monkeypatch, command[0], str(folder), *command[1:])
+    assert_one_line_error(code, out, err, str(folder), "is a directory")
+
+
+def test_litmus_missing_path(capfd, monkeypatch, tmp_path):
+    assert_one_line_error(*incref(capfd, monkeypatch, "litmus", str(tmp_path / "gone.litmus")), "gone.litmus")
+
+
+@pytest.mark.parametrize("args", [
+    ("litmus", str(CATALOGUE / "x86" / "SB.litmus"), "--witness", "--dot", "{dir}"),
+    ("zoo", "--schemes", "plain", "--models", "sc", "--scenarios", "concurrent-incref", "--html", "{dir}"),
+], ids=["litmus --dot", "zoo --html"])
+def test_an_output_file_that_is_a_directory(capfd, monkeypatch, tmp_path, args):
+    args = [a.replace("{dir}", str(tmp_path)) for a in args]
+    assert_one_line_error(*incref(capfd, monkeypatch, *args), "directory")
+
+
+@needs_cc
+@pytest.mark.xfail(strict=True, reason="finding 4")
+@pytest.mark.parametrize("target", ["plots", "plot.nosuchformat"])
+def test_bench_refuses_a_plot_path_it_cannot_write_before_measuring(capfd, monkeypatch, tmp_path, target):
+    path = tmp_path / target
+    if "." not in target:
+        path.mkdir()
+    code, out, err = incref(capfd, monkeypatch, "bench", "--schemes", "plain", "--threads", "1", "--runs", "1",
+                            "--plot", str(path))
+    assert_one_line_error(code, out, err, str(path))
+    assert "measuring" not in err
