@@ -12,9 +12,9 @@ SOURCE = "SPARC v9 manual, appendix D (PSO); x86tso.cat minus W->W, as the opera
 TEXT = """
 acyclic po-loc | com as sc-per-location
 empty rmw & (fre ; coe) as atomicity
-let ppo = [R] ; po | [W] ; po ; [W & REL] ; po?
-let implied = [W] ; po ; [LOCKED] | [LOCKED] ; po
-let fenced = po ; [F] ; po
+let ppo = [R] ; po ; [M] | [W] ; po ; [W & REL] ; po? ; [M]
+let implied = [W] ; po ; [LOCKED] | [LOCKED] ; po ; [M]
+let fenced = [M] ; po ; [F] ; po ; [M]
 let ghb = ppo | rfe | co | fr | implied | fenced
 acyclic ghb as pso
 let free-order = ghb+ | po

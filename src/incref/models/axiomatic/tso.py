@@ -12,9 +12,9 @@ SOURCE = "Owens, Sarkar, Sewell, TPHOLs 2009; herd7 x86tso.cat"
 TEXT = """
 acyclic po-loc | com as sc-per-location
 empty rmw & (fre ; coe) as atomicity
-let ppo = po \\ ([W] ; po ; [R])
+let ppo = [M] ; po ; [M] \\ [W] ; po ; [R]
 let implied = [W] ; po ; [LOCKED] | [LOCKED] ; po ; [R]
-let fenced = po ; [mfence] ; po
+let fenced = [M] ; po ; [mfence] ; po ; [M]
 let ghb = ppo | rfe | co | fr | implied | fenced
 acyclic ghb as tso
 let free-order = ghb+ | po
