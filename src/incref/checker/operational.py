@@ -95,7 +95,7 @@ class OperationalSystem:
         self.regs = tuple(thread_registers(program, t.tid, t.code) for t in program.threads)
         self.reg_index = tuple({r: i for i, r in enumerate(names)} for names in self.regs)
         self.tids = tuple(t.tid for t in program.threads)
-        for tid, code in enumerate(self.codes):
+        for tid, code in zip(self.tids, self.codes):
             for instr in code:
                 self._validate(instr, tid)
         self.acyclic = not any(
