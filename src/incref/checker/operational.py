@@ -13,6 +13,8 @@ markers, assertions, assumes, loop bounds) run at once after the thread's previo
 transition: they commute with everything another thread does, so interleaving them would
 only multiply states.  Each transition therefore is one memory event (load, store, RMW,
 CAS, fence, lock, unlock, free) or one store-buffer flush, and traces show exactly those.
+After each step, registers that no later step reads are reset to 0 (see
+`_dead_registers`), so states that differ only in dead values are stored once.
 """
 
 from __future__ import annotations
