@@ -37,10 +37,10 @@ from incref.schemes import apply_scheme, get, names as scheme_names
 from incref.schemes.base import Expansion
 
 START_COUNT = 1 << 40
-RUN_SECONDS = 0.01  # short runs: more of them escape preemption on a busy machine
+RUN_SECONDS = 0.002  # short runs: more of them escape preemption on a busy machine
 RUNS = 5
 CLEAN = 0.9     # share of its wall time a thread must spend on its core for a clean run
-ATTEMPTS = 4    # runs tried per run wanted
+ATTEMPTS = 8    # runs tried per run wanted
 SHARINGS = ("private", "shared")
 
 
