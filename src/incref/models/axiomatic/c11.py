@@ -6,22 +6,15 @@ allowed), and the SC axiom orders SC events by the whole of `hb` rather than RC1
 standard's "sequenced before" fence rules, 29.3p4-6), not through `hb` as RC11's psc_F
 does -- so IRIW with acquire loads and SC fences stays allowed here. C11 also keeps the
 standard's rule that a non-atomic read reads a write that happens before it (its
-"visible side effect", Batty et al., POPL 2011, section 2), which RC11 drops. Races on non-atomic locations are flagged
-`data-race`, as in RC11."""
+"visible side effect", Batty et al., POPL 2011, section 2), which RC11 drops. Races
+on non-atomic locations are flagged `data-race`, as in RC11."""
+
+from incref.models.axiomatic.rc11 import HAPPENS_BEFORE
 
 SOURCE = "Batty, Donaldson, Wickerson, POPL 2016, section 3"
 
-TEXT = """
-let rs = [W] ; po-loc? ; [W & RLX] ; (rf ; rmw)*
-let sw = [REL] ; ([F] ; po)? ; rs ; rf ; [R & RLX] ; (po ; [F])? ; [ACQ]
-let hb = (po | sw)+
-let eco = com+
-irreflexive hb ; eco? as coherence
-empty rmw & (fre ; coe) as atomicity
+TEXT = HAPPENS_BEFORE + """
 let psc = ([SC] | [F & SC] ; po) ; (hb | co | fr) ; ([SC] | po ; [F & SC])
 acyclic psc as sc
 empty [W \\ IW] ; rf ; [R & NA] \\ hb as visible-side-effect
-let conflict = [ACCESS] ; (loc & ext) ; [ACCESS] \\ [R] ; loc ; [R]
-flag ([NA] ; conflict | conflict ; [NA]) \\ (hb | hb^-1) as data-race
-let free-order = hb
 """

@@ -9,19 +9,23 @@ axiom but a `flag`, reported as `data-race` (herd7 prints `Undef`)."""
 
 SOURCE = "Lahav et al., PLDI 2017, section 3; herd7 rc11.cat"
 
-TEXT = """
+# shared with C11 (`c11.py`): happens-before, coherence, atomicity, races (section 3.1-3.2)
+HAPPENS_BEFORE = """
 let rs = [W] ; po-loc? ; [W & RLX] ; (rf ; rmw)*
 let sw = [REL] ; ([F] ; po)? ; rs ; rf ; [R & RLX] ; (po ; [F])? ; [ACQ]
 let hb = (po | sw)+
 let eco = com+
 irreflexive hb ; eco? as coherence
 empty rmw & (fre ; coe) as atomicity
+let conflict = [ACCESS] ; (loc & ext) ; [ACCESS] \\ [R] ; loc ; [R]
+flag ([NA] ; conflict | conflict ; [NA]) \\ (hb | hb^-1) as data-race
+let free-order = hb
+"""
+
+TEXT = HAPPENS_BEFORE + """
 let scb = po | (po \\ loc) ; hb ; (po \\ loc) | hb & loc | co | fr
 let psc-base = ([SC] | [F & SC] ; hb?) ; scb ; ([SC] | hb? ; [F & SC])
 let psc-f = [F & SC] ; (hb | hb ; eco ; hb) ; [F & SC]
 acyclic psc-base | psc-f as sc
 acyclic po | rf as no-thin-air
-let conflict = [ACCESS] ; (loc & ext) ; [ACCESS] \\ [R] ; loc ; [R]
-flag ([NA] ; conflict | conflict ; [NA]) \\ (hb | hb^-1) as data-race
-let free-order = hb
 """
