@@ -44,6 +44,9 @@ def test_explain_tells_the_line_level_story(capsys, monkeypatch):
     assert code == 1
     assert "No stale copy was ever written back" in out
     assert "the line moved between a load and its store" in out
+    # the story's numbers: a core loaded 1 and stored 2 over the other core's 2
+    assert re.search(r"(P\d) loaded obj\.refcnt = 1 at step \d+ and stored 2 at step \d+; in between (P\d) held "
+                     r"the line writable \((P\d) wrote 2 at step \d+\)", out)
     held = re.search(r"SWMR held in all ([\d,]+) reachable states", out)
     assert held
     _, doc, _ = run(capsys, monkeypatch, "incref-race", "--json")

@@ -15,6 +15,7 @@ writable at once, and whether the line left a core between its load and its stor
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,8 +169,8 @@ def _conclude(story: Explanation, machine: Machine, watched: list[str], stale_wr
                      "execution carried the last value written to the line.")
     if moved:
         parts.append("The increment was lost because the line moved between a load and its store: "
-                     + "; ".join(moved) + ". Each core wrote a value computed from what it had loaded earlier, "
-                     "so one increment overwrote the other although the caches were coherent throughout. "
+                     + "; ".join(moved) + ". The caches were coherent throughout: the value that was out of date "
+                     "was in a register, not in a cache. "
                      "A locked read-modify-write (the `atomic` scheme) holds the line writable from its read to "
                      "its write, so no other core can take it in between.")
     else:
@@ -188,28 +189,40 @@ def _invariants_sentence(story: Explanation) -> str:
             "writable at once." if story.swmr_everywhere else f"{held} in {scope} {story.reachable_states:,} states.")
 
 
+_READ = re.compile(r"^read (\S+) = (-?\d+)")
+_WRITE = re.compile(r"write (\S+) = (-?\d+) in")
+
+
 def _moves_between_load_and_store(story: Explanation, machine: Machine, watched: list[str]) -> list[str]:
     """For each core, between its load of a watched line (from its cache) and the write of
-    its store to that line, the other cores that took the line writable."""
+    its store to that line: the other cores that took the line writable, and what they
+    wrote (read off the machine's own step notes)."""
     out = []
-    loads: dict[tuple[str, str], int] = {}
+    loads: dict[tuple[str, str], tuple[int, str]] = {}
+    writes: list[tuple[int, str, str, str]] = []  # (step, core, loc, value)
     for n, row in enumerate(story.rows):
-        if row.kind == "core" and row.detail.startswith("read ") and "store buffer" not in row.detail:
-            loc = row.detail.split()[1]
-            if loc in watched:
-                loads[(row.actor, loc)] = n
-        elif row.kind in ("core", "flush") and "write " in row.detail:
-            loc = row.detail.split("write ", 1)[1].split()[0]
-            start = loads.pop((row.actor, loc), None)
-            if start is None:
-                continue
-            takers = []
-            for later in story.rows[start + 1:n]:
-                for holder in later.lines.get(loc, "").split():
-                    core, _, st = holder.partition(":")
-                    if core != row.actor and "w" in machine.cache.permissions[st] and core not in takers:
-                        takers.append(core)
-            if takers:
-                out.append(f"{row.actor} loaded {loc} at step {start + 1} and wrote it at step {n + 1}, "
-                           f"and in between {', '.join(takers)} held it writable")
+        read = _READ.match(row.detail) if row.kind == "core" and "store buffer" not in row.detail else None
+        if read and read.group(1) in watched:
+            loads[(row.actor, read.group(1))] = (n, read.group(2))
+        write = _WRITE.search(row.detail) if row.kind in ("core", "flush") else None
+        if not write:
+            continue
+        loc, value = write.groups()
+        writes.append((n, row.actor, loc, value))
+        start = loads.pop((row.actor, loc), None)
+        if start is None:
+            continue
+        takers = []
+        for later in story.rows[start[0] + 1:n]:
+            for holder in later.lines.get(loc, "").split():
+                core, _, st = holder.partition(":")
+                if core != row.actor and "w" in machine.cache.permissions[st] and core not in takers:
+                    takers.append(core)
+        if takers:
+            between = [f"{w[1]} wrote {w[3]} at step {w[0] + 1}" for w in writes
+                       if start[0] < w[0] < n and w[2] == loc and w[1] != row.actor]
+            out.append(f"{row.actor} loaded {loc} = {start[1]} at step {start[0] + 1} and stored {value} at step "
+                       f"{n + 1}; in between {', '.join(takers)} held the line writable"
+                       + (f" ({', '.join(between)})" if between else "")
+                       + f", so {row.actor}'s store, computed from the {start[1]} it had loaded, overwrote that")
     return out

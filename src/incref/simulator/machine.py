@@ -108,6 +108,9 @@ class Machine:
         for obj in program.objects.values():
             for f in obj.fields:
                 self._freed_line[f] = self.loc_index[obj.freed]
+        self._writes = {st: "w" in p for st, p in self.cache.permissions.items()}
+        self._reads = {st: "r" in p for st, p in self.cache.permissions.items()}
+        self._labels = tuple(tuple(describe(i) for i in code) for code in self.codes)
         self.counts: dict[tuple[str, str, str], int] = {}  # (role, state, event) -> times taken
         self.messages: dict[str, int] = {}  # message type -> times sent
 
@@ -250,7 +253,7 @@ class Machine:
         instr = self.codes[i][pc]
         if sb and self.model.drains(instr):
             return None
-        label = describe(instr)
+        label = self._labels[i][pc]
         if isinstance(instr, (Lock, Unlock, Free)):
             loc = instr.lock if not isinstance(instr, Free) else self.program.objects[instr.obj].freed
         elif isinstance(instr, Fence):
@@ -291,9 +294,10 @@ class Machine:
     def _exec(self, state, t: Transition, notes: list | None):
         threads, lines, net, deltas, findings = state
         lines = list(lines)
-        net = {k: list(v) for k, v in net}
-        found: list[tuple[str, str]] = []
         kind = t.action[0]
+        old_net = net
+        net = {k: list(v) for k, v in net} if kind in ("deliver", "evict", "request") else None
+        found: list[tuple[str, str]] = []
         i = t.thread
         touched: set[int] = set()
         if kind == "deliver":
@@ -330,7 +334,7 @@ class Machine:
             threads, deltas, findings = state[0], state[3], state[4]
         for line in touched:
             self._check_line(lines, line, found, notes)
-        new_net = tuple(sorted((k, tuple(v)) for k, v in net.items()))
+        new_net = old_net if net is None else tuple(sorted((k, tuple(v)) for k, v in net.items()))
         if found:
             findings = tuple(sorted(set(findings) | set(found)))
         return (threads, tuple(lines), new_net, deltas, findings)
@@ -626,6 +630,12 @@ class Machine:
     def _check_line(self, lines, line: int, found, notes) -> None:
         """SWMR and the data-value invariant on `line` (Primer section 2.3)."""
         caches, _, last = lines[line]
+        writing, reading = self._writes, self._reads
+        writers = sum(writing[c[0]] for c in caches)
+        readers_only = sum(reading[c[0]] and not writing[c[0]] for c in caches)
+        if (writers == 0 or writers == 1 and readers_only == 0) and \
+                all(c[1] == last for c in caches if reading[c[0]]):
+            return  # the common case, without building messages
         perms = self.cache.permissions
         writers = [c for c in range(self.cores) if "w" in perms[caches[c][0]]]
         readers = [c for c in range(self.cores) if "r" in perms[caches[c][0]]]
