@@ -18,9 +18,10 @@ from incref.models.axiomatic import relalg as ra
 EDGE_COLOURS = {"po": "black", "rf": "red", "co": "blue", "fr": "orange"}
 
 
-def _names(n: int) -> list[str]:
-    """a, b, ..., z, a1, b1, ... (herd7 names events by letter)."""
-    return [ascii_lowercase[i % 26] + (str(i // 26) if i >= 26 else "") for i in range(n)]
+def _names(events) -> dict[int, str]:
+    """a, b, ..., z, a1, b1, ... by event id (herd7 names events by letter); the engine
+    leaves unused event slots out of `skeleton.live`, so letters stay consecutive."""
+    return {e.eid: ascii_lowercase[i % 26] + (str(i // 26) if i >= 26 else "") for i, e in enumerate(events)}
 
 
 def _immediate(rel: ra.Rel) -> ra.Rel:
@@ -41,15 +42,16 @@ def edges(execution) -> dict[str, list[tuple[int, int]]]:
 
 def render_text(program: Program, witness) -> str:
     ex = witness.execution
-    names = _names(len(ex.events))
+    events = ex.skeleton.live
+    names = _names(events)
     what = "satisfies" if witness.satisfies else "does not satisfy"
     state = " ".join(f"{k}={v};" for k, v in witness.state.items())
     lines = [f"Execution of {program.name} that {what} the condition: {state}"]
-    inits = [e for e in ex.events if e.tid < 0]
+    inits = [e for e in events if e.tid < 0]
     if inits:
         lines.append("  init: " + "  ".join(f"{names[e.eid]}: {e.label()}" for e in inits))
-    for tid in sorted({e.tid for e in ex.events if e.tid >= 0}):
-        evs = [e for e in ex.events if e.tid == tid]
+    for tid in sorted({e.tid for e in events if e.tid >= 0}):
+        evs = [e for e in events if e.tid == tid]
         lines.append(f"  P{tid}: " + "  ".join(f"{names[e.eid]}: {e.label()}" for e in evs))
     for rel, pairs in edges(ex).items():
         if pairs:
@@ -59,11 +61,12 @@ def render_text(program: Program, witness) -> str:
 
 def render_dot(program: Program, witness) -> str:
     ex = witness.execution
-    names = _names(len(ex.events))
+    events = ex.skeleton.live
+    names = _names(events)
     out = [f'digraph "{program.name}" {{', "  node [shape=box, fontname=monospace];"]
-    inits = [e for e in ex.events if e.tid < 0]
-    groups = [("init", inits)] + [(f"P{t}", [e for e in ex.events if e.tid == t])
-                                  for t in sorted({e.tid for e in ex.events if e.tid >= 0})]
+    inits = [e for e in events if e.tid < 0]
+    groups = [("init", inits)] + [(f"P{t}", [e for e in events if e.tid == t])
+                                  for t in sorted({e.tid for e in events if e.tid >= 0})]
     for i, (label, evs) in enumerate(groups):
         out.append(f'  subgraph cluster_{i} {{ label="{label}";')
         out += [f'    {names[e.eid]} [label="{names[e.eid]}: {_quote(e.label())}"];' for e in evs]

@@ -203,7 +203,9 @@ class Execution:
     static: dict
 
     @property
-    def events(self) -> list[Event]:
+    def events(self) -> list[Event | None]:
+        """Indexed by event id; None for a slot no event of this skeleton uses (iterate
+        `skeleton.live` for the events themselves)."""
         return self.skeleton.events
 
     def memory(self) -> dict[str, int]:

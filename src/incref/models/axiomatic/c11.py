@@ -1,6 +1,6 @@
 """C11 as in Batty, Donaldson, Wickerson, "Overhauling SC atomics in C11 and OpenCL",
 POPL 2016, section 3 (herd7's C11 model family). It differs from RC11 (`rc11.py`) in
-two places: there is no `po | rf` acyclicity (load buffering, even out of thin air, is
+three places: there is no `po | rf` acyclicity (load buffering, even out of thin air, is
 allowed), and the SC axiom orders SC events by the whole of `hb` rather than RC11's
 `scb`, while an SC fence orders only through program order (`[F & SC] ; po`, the
 standard's "sequenced before" fence rules, 29.3p4-6), not through `hb` as RC11's psc_F
