@@ -32,7 +32,8 @@ def command(name, list_only, python, threads, quick, as_json):
     if name is None:
         raise UsageError("name an experiment (incref experiment --list shows them)")
     try:
-        result = run(name, python=python, threads=threads, quick=quick)
+        with Console(stderr=True).status(f"running {name} in {python or sys.executable} ...", spinner="dots"):
+            result = run(name, python=python, threads=threads, quick=quick)
     except ProbeTimeout as exc:
         click.echo(f"incref: incomplete: {exc}", err=True)
         sys.exit(3)
