@@ -133,6 +133,8 @@ def test_bad_usage_is_a_usage_error():
         run("no-such")
     with pytest.raises(UsageError, match="--threads"):
         run("python-race", threads=0)
+    with pytest.raises(UsageError, match="between 2 and"):
+        run("pyobject-contention", threads=1)
     with pytest.raises(UsageError, match="runs no threads"):
         run("fork-cow", threads=2)
     with pytest.raises(UsageError, match="--python"):

@@ -53,7 +53,7 @@ def _contention(doc: Mapping[str, Any], env: Environment) -> Contention:
 @dataclass(frozen=True)
 class Experiment:
     """One experiment: its probe script, its sizes (full and `quick`), how its answer
-    becomes a result object, and whether `threads` means anything to it."""
+    becomes a result object, and the fewest threads it can compare (contention needs 2)."""
 
     name: str
     summary: str
@@ -61,7 +61,7 @@ class Experiment:
     full: Mapping[str, int]
     quick: Mapping[str, int]
     parse: Callable[[Mapping[str, Any], Environment], ExperimentResult]
-    uses_threads: bool = True
+    min_threads: int = 1  # 0: the experiment runs no threads
 
 
 EXPERIMENTS: dict[str, Experiment] = {
@@ -70,10 +70,10 @@ EXPERIMENTS: dict[str, Experiment] = {
         Experiment("python-race", "threads doing `counter += 1` on a shared int and a list element: increments lost",
                    "python_race", {"increments": 1_000_000}, {"increments": 300_000}, _race),
         Experiment("fork-cow", "forked children reading objects: pages dirtied by refcounts vs the gc, with and without gc.freeze()",
-                   "fork_cow", {"objects": 500_000}, {"objects": 100_000}, _fork_cow, uses_threads=False),
+                   "fork_cow", {"objects": 500_000}, {"objects": 100_000}, _fork_cow, min_threads=0),
         Experiment("pyobject-contention", "threads writing one shared object's refcount vs private objects: time ratio N/1 threads",
                    "pyobject_contention", {"touches": 300_000, "repeats": 5}, {"touches": 100_000, "repeats": 5},
-                   _contention),
+                   _contention, min_threads=2),
     )
 }
 
@@ -86,10 +86,11 @@ def run(name: str, *, python: str | None = None, threads: int | None = None, qui
         raise UsageError(f"unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}")
     args = dict(experiment.quick if quick else experiment.full)
     if threads is not None:
-        if not experiment.uses_threads:
+        if not experiment.min_threads:
             raise UsageError(f"{name} runs no threads; --threads does not apply")
-        if not 1 <= threads <= MAX_THREADS:
-            raise UsageError(f"--threads must be between 1 and {MAX_THREADS}, got {threads}")
+        if not experiment.min_threads <= threads <= MAX_THREADS:
+            raise UsageError(f"--threads for {name} must be between {experiment.min_threads} and {MAX_THREADS}, "
+                             f"got {threads}")
         args["threads"] = threads
     doc = run_probe(experiment.probe, args, python, timeout)
     return experiment.parse(doc, Environment(**doc["environment"]))
