@@ -20,7 +20,7 @@ from incref.hardware.experiments.report import findings, render
 @click.option("--python", "python", metavar="PATH",
               help="Run the experiment in this interpreter (e.g. a free-threaded python3.13t).")
 @click.option("--threads", type=int, default=None, help="Threads for python-race and pyobject-contention (default 2).")
-@click.option("--quick", is_flag=True, help="Smaller sizes: seconds instead of tens of seconds.")
+@click.option("--quick", is_flag=True, help="Smaller sizes (what the tour and the tests use).")
 @json_option
 def command(name, list_only, python, threads, quick, as_json):
     """Run experiment NAME (python-race, fork-cow, pyobject-contention) on a Python
