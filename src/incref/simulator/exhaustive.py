@@ -20,10 +20,15 @@ from incref.simulator.machine import COHERENCE_KINDS, Config, Machine
 from incref.simulator.protocols import transitions_count
 
 
-def simulate(program: Program, config: Config, *, reduction: bool = True, max_states: int | None = None,
+def simulate(program: Program, config: Config, *, reduction: bool | None = None, max_states: int | None = None,
              timeout: float | None = None, progress=None) -> CheckResult:
-    """Explore `program` (engine level) on the machine `config` describes."""
+    """Explore `program` (engine level) on the machine `config` describes. `reduction`
+    None: on for a bus, off for a directory — there the directory takes part in every
+    transaction on a line, so persistent sets almost never exist (measured: under 1% fewer
+    states on the tested scenarios) while looking for them costs a third of the time."""
     machine = Machine(program, config)
+    if reduction is None:
+        reduction = config.protocol.interconnect == "bus"
     found = explore(machine, reduction=reduction, max_states=max_states, timeout=timeout, progress=progress)
     outcomes = merge_outcomes(found.outcomes)
     violations = [
