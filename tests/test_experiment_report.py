@@ -15,7 +15,7 @@ from incref.hardware.experiments.results import (
 
 def env(gil: bool, cores: int = 2) -> Environment:
     return Environment("3.13.1", "CPython", "/opt/py/bin/python3.13t", "free-threaded", gil, True,
-                       0.005, "Test CPU", cores, cores, "Linux")
+                       0.005, "Test CPU", cores, cores, "Linux", 3.5)
 
 
 def race(gil: bool, plain_final: int) -> PythonRace:
@@ -58,8 +58,20 @@ def test_contention_ratio_and_gil_explanation():
     free, locked = contention(gil=False), contention(gil=True)
     assert free.ratio("shared") == 3.0 and free.ratio("private") == 1.2
     assert "2.50x as long" in " ".join(findings(free))
-    assert "serialises" in " ".join(findings(locked)) and "serialises" not in " ".join(findings(free))
+    assert "serialised" in " ".join(findings(locked)) and "serialised" not in " ".join(findings(free))
     assert free.to_json()["shared_over_private"] == 2.5
+
+
+def test_a_gil_ratio_below_n_is_called_noise():
+    rows = tuple(ContentionRow(s, n, (t,)) for s, n, t in
+                 (("shared", 1, 1.0), ("shared", 2, 1.2), ("private", 1, 1.0), ("private", 2, 2.0)))
+    noisy = Contention("pyobject-contention", env(True), threads=2, touches=1000, references_per_touch=8,
+                       repeats=1, rows=rows)
+    assert any("noisy" in line and "load average 3.5 on 2 cores" in line for line in findings(noisy))
+    serial = tuple(ContentionRow(r.sharing, r.threads, (2.1 if r.threads == 2 else 1.0,)) for r in rows)
+    quiet = Contention("pyobject-contention", env(True), threads=2, touches=1000, references_per_touch=8,
+                       repeats=1, rows=serial)
+    assert not any("noisy" in line for line in findings(quiet))
 
 
 def test_fork_cow_subtracts_the_idle_baseline():

@@ -11,6 +11,8 @@ from rich.text import Text
 
 from incref.hardware.experiments.results import Contention, ExperimentResult, ForkCow, PythonRace
 
+NOISY = 0.8  # with the GIL, a ratio below this fraction of N cannot come from the threads themselves
+
 SHARED_VS_PRIVATE = (
     "Shared pages are still mapped by the parent too (copy-on-write not yet broken); "
     "Private_Dirty pages belong to the child alone: copies made by its writes, plus "
@@ -20,8 +22,9 @@ SHARED_VS_PRIVATE = (
 
 def environment_line(result: ExperimentResult) -> str:
     env = result.environment
+    load = "" if env.load_avg_1min is None else f", load average {env.load_avg_1min:.1f}"
     return (f"Python {env.python} ({env.implementation}, {env.build}; {env.gil_text}) at {env.executable}; "
-            f"{env.cpu}, {env.cores} cores ({env.usable_cores} usable); {env.os}")
+            f"{env.cpu}, {env.cores} cores ({env.usable_cores} usable){load}; {env.os}")
 
 
 @singledispatch
@@ -86,9 +89,13 @@ def _(result: Contention) -> list[str]:
     if n > (env.usable_cores or 1):
         out.append(f"{n} threads on {env.usable_cores} usable cores: threads share cores, so ratios include that.")
     if env.gil_enabled:
-        out.append(f"The GIL lets one thread run Python at a time: {n} threads take at least {n}x as long "
-                   "as one (more with the lock's hand-offs), whatever the sharing. The lock serialises the "
-                   "threads and hides refcount contention; a free-threaded build (--python python3.13t) shows it.")
+        out.append(f"The GIL lets one thread run Python at a time, so {n} threads' work is serialised: expect about "
+                   f"{n}x or more (the lock's hand-offs add to it), whatever the sharing. The lock hides refcount "
+                   "contention; a free-threaded build (--python python3.13t) shows it.")
+        if min(result.ratio("shared"), result.ratio("private")) < NOISY * n:
+            load = "" if env.load_avg_1min is None else f" (load average {env.load_avg_1min:.1f} on {env.cores} cores)"
+            out.append(f"A ratio well below {n} with the GIL on means other processes slowed the one-thread "
+                       f"runs{load}: these ratios are noisy.")
     else:
         out.append(f"With the GIL off, {n} threads writing one object's count took "
                    f"{result.shared_over_private():.2f}x as long as "

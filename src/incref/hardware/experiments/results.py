@@ -28,6 +28,7 @@ class Environment:
     cores: int | None
     usable_cores: int | None
     os: str
+    load_avg_1min: float | None = None
 
     @property
     def gil_text(self) -> str:

@@ -6,7 +6,8 @@ interpreter), because `--python` may point at another build: its version, its bu
 (`Py_GIL_DISABLED`, PEP 703) and whether the GIL is on right now (`sys._is_gil_enabled`,
 3.13+; a free-threaded build re-enables the GIL when an extension asks for it) are facts
 about that process. The record follows pyperf's habit of storing CPU, OS and Python with
-every measurement (pyperf/_collect_metadata.py)."""
+every measurement (pyperf/_collect_metadata.py), the load average included: other
+processes on the machine are the first suspect when a timing looks wrong."""
 
 import json
 import os
@@ -65,6 +66,7 @@ def environment():
         "cores": os.cpu_count(),
         "usable_cores": len(affinity(0)) if affinity is not None else os.cpu_count(),
         "os": platform.platform(),
+        "load_avg_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
 
 
