@@ -84,14 +84,12 @@ def test_malformed_litmus_is_one_located_line(capfd, monkeypatch, tmp_path, comm
     assert re.search(where, err), err
 
 
-@pytest.mark.xfail(strict=True, reason="finding 5")
 def test_non_utf8_litmus_says_so(capfd, monkeypatch, tmp_path):
     path = write(tmp_path, "latin1.litmus", SB_LITMUS.encode().replace(b"MOV EAX,[y]", b"MOV E\xe9X,[y]"))
     code, _, err = incref(capfd, monkeypatch, "litmus", path)
     assert code == 2 and "UTF-8" in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="finding 6")
 def test_a_garbage_test_name_reaches_the_terminal_escaped(capfd, monkeypatch, tmp_path):
     path = write(tmp_path, "bell.litmus", b"SPARC a\x07\x19b\n{ x=0; }\n")
     code, out, _ = incref(capfd, monkeypatch, "litmus", path)
@@ -145,8 +143,7 @@ IMPOSSIBLE = [
     (("experiment", "python-race", "--threads", "-1"), "--threads"),
     (("bench", "--threads", "0"), "--threads"),
     (("bench", "--runs", "0"), "--runs"),
-    pytest.param(("litmus", str(CATALOGUE / "x86" / "SB.litmus"), "--timeout", "0"), "--timeout",
-                 marks=pytest.mark.xfail(strict=True, reason="finding 2")),
+    (("litmus", str(CATALOGUE / "x86" / "SB.litmus"), "--timeout", "0"), "--timeout"),
     pytest.param(("run", "sb", "--iterations", "0"), "--iterations", marks=needs_cc),
     pytest.param(("run", "sb", "--iterations", "-5"), "--iterations", marks=needs_cc),
     pytest.param(("run", "sb", "--iterations", str(10 ** 13)), "--iterations", marks=needs_cc),

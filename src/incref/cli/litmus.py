@@ -42,7 +42,7 @@ def collect(paths: tuple[str, ...]) -> list[Path]:
 @click.option("--witness", is_flag=True, help="Print one execution graph that shows the condition's answer.")
 @click.option("--dot", "dot_file", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write the witness execution graph as Graphviz DOT to this file.")
-@click.option("--timeout", type=float, default=None, help="Seconds allowed per test (then: incomplete).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds allowed per test (then: incomplete).")
 def command(paths, model, as_json, witness, dot_file, timeout) -> None:
     """Check herd7 litmus tests and print herd7's verdicts."""
     files = collect(paths)

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 from incref.errors import InputError
+from incref.frontends.text import read_source
 from incref.ir.program import BinOp, Expr, Program, UnOp, Var, names_in
 
 from . import aarch64, c11, x86
@@ -29,12 +30,7 @@ FRONT_ENDS: dict[str, ModuleType] = {"X86": x86, "AArch64": aarch64, "C": c11}
 
 
 def parse_file(path: str | Path) -> Program:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(f"cannot read litmus file: {exc.strerror}", str(path)) from None
-    return parse_text(text, file=str(path))
+    return parse_text(read_source(path, "litmus test"), file=str(path))
 
 
 def parse_text(text: str, file: str = "<litmus>") -> Program:

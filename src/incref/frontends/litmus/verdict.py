@@ -70,14 +70,16 @@ class Verdict:
         }
 
     def herd_text(self) -> str:
-        """herd7's report for this test (or one line saying why there is none)."""
+        """herd7's report for this test (or one line saying why there is none); a name
+        with control characters (a hostile file) reaches the terminal escaped."""
+        test = printable(self.test)
         if self.check is None:
-            return f"Test {self.test} {self.result}: {self.reason}"
+            return f"Test {test} {self.result}: {self.reason}"
         prog, res = self.program, self.check
         cond = prog.condition
         keys = prog.state_keys()
         outcomes = sort_outcomes(res.outcomes)
-        lines = [f"Test {self.test} {KIND[cond.quantifier]}", f"States {len(outcomes)}"]
+        lines = [f"Test {test} {KIND[cond.quantifier]}", f"States {len(outcomes)}"]
         lines += [" ".join(f"{k}={o.state[k]};" for k in keys if k in o.state) for o in outcomes]
         lines.append(self.result if self.result != "incomplete" else f"Incomplete ({self.reason})")
         lines.append("Witnesses")
@@ -87,8 +89,8 @@ class Verdict:
                 lines.append(f"Flag {kind}")
         lines.append(f"Condition {cond.text}")
         observation = "Never" if self.positive == 0 else "Always" if self.negative == 0 else "Sometimes"
-        lines.append(f"Observation {self.test} {observation} {self.positive} {self.negative}")
-        lines.append(f"Time {self.test} {self.seconds:.2f}")
+        lines.append(f"Observation {test} {observation} {self.positive} {self.negative}")
+        lines.append(f"Time {test} {self.seconds:.2f}")
         return "\n".join(lines)
 
 
@@ -136,3 +138,8 @@ def _name_of(path: str) -> str:
     except OSError:
         words = []
     return words[1] if len(words) > 1 else Path(path).stem
+
+
+def printable(text: str) -> str:
+    """`text` with every non-printable character written as a `\\xNN` escape."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)

@@ -17,9 +17,9 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.lexer import PatternStr
 
 from incref.errors import InputError
+from incref.frontends.text import decode as decode_text, read_source
 from incref.frontends.scenario import ast
 
-MAX_BYTES = 1_000_000
 """A scenario is a few dozen lines; anything over 1 MB is not one."""
 
 MAX_DIGITS = 19
@@ -52,43 +52,18 @@ def grammar() -> Lark:
 
 def read_file(path: str | Path) -> str:
     """The text of a scenario file, or an `InputError` saying why it is not one."""
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror or exc}", str(path)) from None
-    if p.is_dir():
-        raise InputError("is a directory, not a scenario file", str(path))
-    if size > MAX_BYTES:
-        raise InputError(f"file is {size} bytes; a scenario file is at most {MAX_BYTES} bytes", str(path))
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror or exc}", str(path)) from None
-    return decode(data, str(path))
+    return _not_blank(read_source(path, "scenario"), str(path))
 
 
 def decode(data: bytes, file: str | None) -> str:
-    """UTF-8 text without NUL bytes, not blank; errors carry the line and column."""
-    if len(data) > MAX_BYTES:
-        raise InputError(f"input is {len(data)} bytes; a scenario is at most {MAX_BYTES} bytes", file)
-    nul = data.find(b"\0")
-    if nul >= 0:
-        line, col = _line_col(data, nul)
-        raise InputError("binary data (a NUL byte); a scenario is UTF-8 text", file, line, col)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line, col = _line_col(data, exc.start)
-        raise InputError(f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8", file, line, col) from None
+    """UTF-8 scenario text without NUL bytes, not blank."""
+    return _not_blank(decode_text(data, file, "scenario"), file)
+
+
+def _not_blank(text: str, file: str | None) -> str:
     if not text.strip():
         raise InputError("empty file: a scenario needs at least one thread", file)
     return text
-
-
-def _line_col(data: bytes, offset: int) -> tuple[int, int]:
-    line = data.count(b"\n", 0, offset) + 1
-    return line, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
 
 
 def parse(text: str, file: str | None = None, name: str | None = None) -> ast.Scenario:
