@@ -22,6 +22,7 @@ the flavour of a fence (`mfence`, `dmb.ld`, ...) in `Fence.kind`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from enum import Enum
 from typing import Iterable, Mapping, Union
 
@@ -486,7 +487,13 @@ class Program:
 
     def owner_of(self, loc: str) -> str | None:
         """The object whose field `loc` is, if any."""
-        return _owner_index(self).get(loc)
+        return self._owners.get(loc)
+
+    @cached_property
+    def _owners(self) -> dict[str, str]:
+        """Field location -> object name, computed once per program (cached on the
+        instance, so a program never answers with another's index)."""
+        return {loc: o.name for o in self.objects.values() for loc in o.fields}
 
     def state_keys(self) -> tuple[str, ...]:
         """Keys of an outcome's `state`, in a stable order."""
@@ -525,18 +532,6 @@ class Program:
 
     def with_threads(self, threads: Iterable[Thread], **changes) -> "Program":
         return replace(self, threads=tuple(threads), **changes)
-
-
-_OWNER_CACHE: dict[int, dict[str, str]] = {}
-
-
-def _owner_index(program: Program) -> dict[str, str]:
-    key = id(program.objects)
-    index = _OWNER_CACHE.get(key)
-    if index is None:
-        index = {loc: o.name for o in program.objects.values() for loc in o.fields}
-        _OWNER_CACHE[key] = index
-    return index
 
 
 def link(code: Iterable[Instr]) -> tuple[Instr, ...]:
