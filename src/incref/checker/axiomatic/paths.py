@@ -145,7 +145,10 @@ class ThreadPaths:
                 value = evaluate(instr.value, st.regs)
                 data = self._taint(instr.value, st)
                 if instr.status is None:
-                    st.events.append(LocalEvent("W", loc, value, instr.order, instr, addr, data, st.ctrl, locked=locked))
+                    # a seq_cst store is compiled to XCHG on x86 (C11 -> x86 mapping,
+                    # Batty et al. POPL 2011 / the Cambridge mappings page): a locked write
+                    st.events.append(LocalEvent("W", loc, value, instr.order, instr, addr, data, st.ctrl,
+                                                locked=locked or instr.order is Order.SC))
                     continue
                 pair = st.excl
                 st.excl = None
@@ -240,8 +243,9 @@ def _lock_positions(code) -> set[int]:
 
 def value_sets(program: Program, threads: list[ThreadPaths]) -> dict[str, set[int]]:
     """The fixpoint described in the module docstring. Round k reads only the values of
-    round k-1, so it holds exactly the values a chain of at most k writes can produce;
-    no execution has more writes than the sum over threads of their longest path's."""
+    round k-1, so it holds exactly the values a chain of at most k dependent writes
+    produces (a write whose value depends on no read ends every chain); one execution
+    has at most the sum over threads of their longest path's dependent writes."""
     values: dict[str, set[int]] = {loc: {v} for loc, v in program.locations.items()}
     # constants a store may write, reachable or not: C11 allows a value to come out of
     # thin air (`if (r) y = 1` read back as the cause of r), and a spurious value is
@@ -255,22 +259,22 @@ def value_sets(program: Program, threads: list[ThreadPaths]) -> dict[str, set[in
     while True:
         rounds += 1
         snapshot = {loc: set(vs) for loc, vs in values.items()}
-        most_writes = 0
+        chain = 0
         grew = False
         for tp in threads:
             longest = 0
             for path in tp.paths(snapshot):
-                writes = 0
+                dependent = 0
                 for ev in path.events:
                     if ev.kind == "W":
-                        writes += 1
+                        dependent += ev.data != 0
                         seen = values.setdefault(ev.loc, {program.locations.get(ev.loc, 0)})
                         if ev.value not in seen:
                             seen.add(ev.value)
                             grew = True
-                longest = max(longest, writes)
-            most_writes += longest
-        if not grew or rounds >= most_writes:
+                longest = max(longest, dependent)
+            chain += longest
+        if not grew or rounds > chain:
             return values
 
 
