@@ -351,7 +351,7 @@ class OperationalSystem:
             reads = frozenset((loc,)) | freed
             if isinstance(instr, Load):
                 return Transition(i, ("exec", loc), label, reads)
-            if isinstance(instr, Store) and self.model.buffered:
+            if isinstance(instr, Store) and self.model.buffers(instr):
                 return Transition(i, ("exec", loc), label)
             return Transition(i, ("exec", loc), label, reads, frozenset((loc,)))
         fp = self._resources(instr)
@@ -391,7 +391,7 @@ class OperationalSystem:
             elif type(instr) is Store:
                 loc = arg
                 value = fns["value"](regs)
-                if self.model.buffered:
+                if self.model.buffers(instr):
                     buf = self.model.enqueue(buf, loc, value)
                     if notes is not None:
                         notes.append(f"{loc} = {value} into the store buffer")

@@ -52,6 +52,10 @@ class OperationalModel:
         """Indices of buffer entries that may reach memory next."""
         return ()
 
+    def buffers(self, instr: Store) -> bool:
+        """Whether a store goes into the store buffer (rather than straight to memory)."""
+        return False
+
     def enqueue(self, buffer: Buffer, loc: str, value: int) -> Buffer:
         return buffer + ((loc, value),)
 
@@ -65,13 +69,20 @@ class OperationalModel:
 
 
 class TSO(OperationalModel):
-    """x86-TSO (Sewell et al., CACM 2010, section 3): a FIFO buffer per thread."""
+    """x86-TSO (Sewell et al., CACM 2010, section 3): a FIFO buffer per thread.
+
+    A seq_cst store is compiled as x86 compilers compile it (the C11 -> x86 mapping,
+    Batty et al. POPL 2011; `XCHG`, or `MOV; MFENCE`): a locked write that drains the
+    buffer and goes straight to memory, so SB with seq_cst stores and loads is forbidden."""
 
     name = "tso"
     buffered = True
 
+    def buffers(self, instr: Store) -> bool:
+        return instr.order is not Order.SC
+
     def drains(self, instr: Instr) -> bool:
-        if isinstance(instr, (Rmw, Cas, Lock, Unlock, Free)):
+        if isinstance(instr, (Rmw, Cas, Lock, Unlock, Free)) or isinstance(instr, Store) and instr.order is Order.SC:
             return True
         if isinstance(instr, Fence):
             return instr.kind in _FULL_FENCE_KINDS or (instr.kind == "" and instr.order is Order.SC)
@@ -86,6 +97,9 @@ class PSO(OperationalModel):
 
     name = "pso"
     buffered = True
+
+    def buffers(self, instr: Store) -> bool:
+        return instr.order is not Order.SC
 
     def drains(self, instr: Instr) -> bool:
         if isinstance(instr, (Rmw, Cas, Lock, Unlock, Free, Fence)):
