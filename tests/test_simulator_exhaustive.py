@@ -21,6 +21,10 @@ SCENARIOS = {
     "incref-race/atomic": ("incref-race", {}, "atomic"),
     "sb": ("sb", {}, "plain"),
     "mp": ("mp", {}, "plain"),
+    # an `await` that never holds blocks an execution, which is then not counted
+    "ttas-lock": ("ttas-lock", {}, "plain"),
+    # frees, use after free and leaks: the refcount invariants on the machine
+    "incref-decref": ("incref-decref", {}, "plain"),
 }
 _CHECKED: dict = {}
 

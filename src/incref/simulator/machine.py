@@ -206,8 +206,8 @@ class Machine:
         if CUT_SHORT in statuses:
             tid = statuses.index(CUT_SHORT)
             return Ending(CUT, None, found, f"loop bound reached in thread {self.tids[tid]}")
-        if not self._quiescent(state):
-            return Ending(BLOCKED, None, found)
+        if not self._quiescent(state) or any(s != DONE for s in statuses):
+            return Ending(BLOCKED, None, found)  # an `await` that never holds, a message stuck
         memory, stale = self.memory(lines)
         found += tuple(Finding("data-value", f"at the end, {self.locs[l]} holds {memory[self.locs[l]]} but the "
                                f"last write was {lines[l][2]}") for l in stale)
