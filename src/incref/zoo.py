@@ -10,6 +10,8 @@ render (`incref zoo`, `incref.reports.zoo_html`); this module prints nothing.
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.connection
 import re
 import time
 from dataclasses import dataclass
@@ -54,6 +56,7 @@ class Cell:
     seconds: float
     result: CheckResult | None = None
     program: Program | None = None
+    note: str = ""  # why a cell is incomplete when the engine could not say it
 
     def to_json(self) -> dict:
         out = {
@@ -66,8 +69,9 @@ class Cell:
             "executions": self.executions,
             "seconds": round(self.seconds, 6),
         }
-        if self.result is not None and self.result.incomplete_reason:
-            out["incomplete_reason"] = self.result.incomplete_reason
+        reason = self.note or (self.result.incomplete_reason if self.result is not None else None)
+        if self.verdict == "incomplete" and reason:
+            out["incomplete_reason"] = reason
         return out
 
 
@@ -127,12 +131,90 @@ def run_cell(scheme: str, scenario: ZooScenario, model: str, *, timeout: float |
 
 
 def run(scheme_names=None, scenario_names=None, models=None, *, timeout: float | None = None,
-        max_states: int | None = None, on_cell: Callable[[Cell], None] | None = None) -> list[Cell]:
-    """Every selected cell, in matrix order; `on_cell` is called after each one."""
-    cells = []
-    for scheme, scenario, model in plan(scheme_names, scenario_names, models):
-        cell = run_cell(scheme, scenario, model, timeout=timeout, max_states=max_states)
-        cells.append(cell)
+        max_states: int | None = None, jobs: int = 1,
+        on_cell: Callable[[Cell], None] | None = None) -> list[Cell]:
+    """Every selected cell, in matrix order; `on_cell` is called as each one ends.
+
+    With `timeout`, each cell runs in a child process (`jobs` at a time) that is killed
+    when it has not answered `timeout` + 5 seconds after its start: an engine that cannot
+    stop itself (a long preparation step) still gives an honest `incomplete` cell, and
+    the matrix always ends."""
+    planned = plan(scheme_names, scenario_names, models)
+    if timeout is None:
+        cells = []
+        for scheme, scenario, model in planned:
+            cells.append(run_cell(scheme, scenario, model, max_states=max_states))
+            if on_cell is not None:
+                on_cell(cells[-1])
+        return cells
+    return _run_killable(planned, timeout, max_states, max(1, jobs), on_cell)
+
+
+def _warm(planned) -> None:
+    """Parse the scenarios and import the engines once, before forking, so that no
+    child pays for them and each cell's time is its own check."""
+    import incref.checker.axiomatic  # noqa: F401
+    import incref.checker.operational  # noqa: F401
+    import incref.models.operational  # noqa: F401
+
+    for _, scenario, _ in planned:
+        _load(scenario.path)
+
+
+def _child(conn, scheme, scenario, model, timeout, max_states) -> None:
+    try:
+        conn.send(("cell", run_cell(scheme, scenario, model, timeout=timeout, max_states=max_states)))
+    except Exception as exc:  # noqa: BLE001 - re-raised in the parent
+        conn.send(("error", exc))
+    conn.close()
+
+
+def _run_killable(planned, timeout, max_states, jobs, on_cell) -> list[Cell]:
+    ctx = multiprocessing.get_context("fork")
+    _warm(planned)
+    limit = timeout + 5.0
+    cells: list[Cell | None] = [None] * len(planned)
+    waiting = list(enumerate(planned))
+    running: dict[int, tuple] = {}
+
+    def finish(index: int, cell: Cell) -> None:
+        cells[index] = cell
         if on_cell is not None:
             on_cell(cell)
-    return cells
+
+    try:
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                index, (scheme, scenario, model) = waiting.pop(0)
+                if not scenario.applies(scheme):
+                    finish(index, run_cell(scheme, scenario, model))
+                    continue
+                receive, send = ctx.Pipe(duplex=False)
+                process = ctx.Process(target=_child, args=(send, scheme, scenario, model, timeout, max_states))
+                process.start()
+                send.close()
+                running[index] = (process, receive, time.monotonic(), scheme, scenario.name, model)
+            ready = multiprocessing.connection.wait([r[1] for r in running.values()], timeout=0.2)
+            for index, (process, receive, started, scheme, scenario, model) in list(running.items()):
+                elapsed = time.monotonic() - started
+                if receive in ready:
+                    try:
+                        kind, payload = receive.recv()
+                    except EOFError:
+                        kind, payload = "error", RuntimeError(f"the check of {scheme} {scenario} {model} died")
+                    process.join()
+                    del running[index]
+                    if kind == "error":
+                        raise payload
+                    finish(index, payload)
+                elif elapsed > limit:
+                    process.kill()
+                    process.join()
+                    del running[index]
+                    finish(index, Cell(scheme, scenario, model, "incomplete", [], 0, 0, elapsed,
+                                       note=f"no answer within {limit:g} s: stopped"))
+    finally:
+        for process, *_ in running.values():
+            process.kill()
+            process.join()
+    return cells  # type: ignore[return-value]

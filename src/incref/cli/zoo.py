@@ -6,6 +6,7 @@ own code (0 safe, 1 violation, 3 incomplete)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from incref import zoo
 from incref.cli.common import emit_json, json_option
 
 MARKS = {"safe": "✔", "violation": "✘", "incomplete": "?", "skipped": "–"}
+SHORT = {"lost-update": "lost", "use-after-free": "uaf", "double-free": "2free", "leak": "leak",
+         "data-race": "race", "assertion": "assert", "condition": "cond"}
 STYLES = {"safe": "green", "violation": "red", "incomplete": "yellow", "skipped": "dim"}
 
 
@@ -27,11 +30,11 @@ def _names(values: tuple[str, ...]) -> list[str] | None:
     return out or None
 
 
-def mark(cell: zoo.Cell) -> str:
+def mark(cell: zoo.Cell, short: bool = False) -> str:
     """The matrix text of a cell: ✔, ✘ and the violation kinds, ?, or – (skipped)."""
     text = MARKS[cell.verdict]
     if cell.verdict == "violation":
-        text += " " + ", ".join(cell.violation_kinds)
+        text += " " + ",".join(SHORT[k] if short else k for k in cell.violation_kinds)
     return text
 
 
@@ -39,13 +42,16 @@ def mark(cell: zoo.Cell) -> str:
 @click.option("--models", multiple=True, metavar="M,...", help=f"Models to run (default: {', '.join(zoo.MODELS)}).")
 @click.option("--schemes", multiple=True, metavar="S,...", help="Schemes to run (default: all).")
 @click.option("--scenarios", multiple=True, metavar="NAME,...", help="Zoo scenarios to run (default: all).")
-@click.option("--timeout", type=float, default=None, help="Seconds allowed per cell (a cell cut short is '?').")
+@click.option("--timeout", type=float, default=30.0, show_default=True,
+              help="Seconds allowed per cell; a cell cut short is '?' (incomplete).")
+@click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="CPUs",
+              help="Cells checked at once, each in its own process.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Also write a self-contained HTML page: the matrix and each counterexample timeline.")
 @click.option("--explain", nargs=3, metavar="SCHEME SCENARIO MODEL", default=None,
               help="Check one cell and print its counterexample timelines.")
 @json_option
-def command(models, schemes, scenarios, timeout, html_path, explain, as_json):
+def command(models, schemes, scenarios, timeout, jobs, html_path, explain, as_json):
     """The refcount scheme zoo: each scheme × scenario × model checked exhaustively.
 
     ✔ safe, ✘ violation (with its kinds), ? incomplete, – the scenario does not apply to
@@ -57,11 +63,12 @@ def command(models, schemes, scenarios, timeout, html_path, explain, as_json):
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=as_json) as progress:
         task = progress.add_task("zoo", total=len(planned))
-        cells = []
-        for scheme, scenario, model in planned:
-            progress.update(task, description=f"{scheme} · {scenario.name} · {model}")
-            cells.append(zoo.run_cell(scheme, scenario, model, timeout=timeout))
-            progress.advance(task)
+
+        def advance(cell: zoo.Cell) -> None:
+            progress.update(task, advance=1, description=f"{cell.scheme} · {cell.scenario} · {cell.model}")
+
+        cells = zoo.run(_names(schemes), _names(scenarios), _names(models), timeout=timeout, jobs=jobs,
+                        on_cell=advance)
     if html_path:
         from incref.reports.zoo_html import render
 
@@ -78,11 +85,13 @@ def command(models, schemes, scenarios, timeout, html_path, explain, as_json):
 def matrix(cells: list[zoo.Cell]) -> Table:
     """Rows: scenario, then scheme; columns: models; each cell its mark and seconds."""
     models = list(dict.fromkeys(c.model for c in cells))
-    table = Table(title="refcount scheme zoo", show_lines=False)
-    table.add_column("scenario")
-    table.add_column("scheme")
+    legend = ", ".join(f"{v} = {k}" for k, v in SHORT.items())
+    table = Table(title="refcount scheme zoo", caption=f"✔ safe  ✘ violation ({legend})  ? incomplete  "
+                  "– does not apply", show_lines=False)
+    table.add_column("scenario", no_wrap=True)
+    table.add_column("scheme", no_wrap=True)
     for model in models:
-        table.add_column(model)
+        table.add_column(model, no_wrap=True)
     rows: dict[tuple[str, str], dict[str, zoo.Cell]] = {}
     for cell in cells:
         rows.setdefault((cell.scenario, cell.scheme), {})[cell.model] = cell
@@ -98,7 +107,7 @@ def matrix(cells: list[zoo.Cell]) -> Table:
             elif cell.verdict == "skipped":
                 row.append(f"[{STYLES['skipped']}]{MARKS['skipped']}[/]")
             else:
-                row.append(f"[{STYLES[cell.verdict]}]{mark(cell)}[/] [dim]{cell.seconds:.2f}s[/]")
+                row.append(f"[{STYLES[cell.verdict]}]{mark(cell, short=True)}[/] [dim]{cell.seconds:.2f}s[/]")
         table.add_row(*row)
         previous = scenario
     return table
