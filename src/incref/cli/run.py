@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from incref.cli.common import MODELS, emit_json, json_option
 from incref.cli.compare import Options, default_model, escapes, hardware_expressible, model_column, prepare
+from incref.errors import InputError
 from incref.hardware.environment import summary
 
 MAX_ROWS = 20  # outcomes shown in the table (forbidden ones first, then the most frequent)
@@ -43,7 +44,10 @@ def command(spec, iterations, scheme, sets, model, deadline, as_json):
             task = bar.add_task("run", total=iterations)
             options.progress = lambda done, total: bar.update(task, completed=done)
             hardware = hardware_column(program, options)
-    allowed: Column = model_column(program, options)
+    try:
+        allowed: Column = model_column(program, options)
+    except InputError as exc:  # the run stands on its own; only the marks are lost
+        allowed = Column(f"model ({options.model})", [], False, True, [f"no model marks: {exc}"])
     forbidden = [e.outcome for e in escapes({"model": allowed, "hardware": hardware})]
     detail = hardware.detail
     violated = bool(forbidden or detail["lost_updates"] or detail["assertion_failures"]
