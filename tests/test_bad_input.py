@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from incref.hardware.codegen import host_is_x86
 from test_cli_contract import CATALOGUE, HAVE_CC, assert_one_line_error, incref
 
 EXAMPLES = CATALOGUE.parent / "examples"
 RACE = (EXAMPLES / "incref-race.inc").read_text()
 SB = (EXAMPLES / "sb.inc").read_text()
 SB_LITMUS = (CATALOGUE / "x86" / "SB.litmus").read_text()
+HOST_X86 = host_is_x86()
 needs_cc = pytest.mark.skipif(not HAVE_CC, reason="no C compiler: hardware subcommands cannot run")
 
 
@@ -211,3 +213,24 @@ def test_bench_refuses_a_plot_path_it_cannot_write_before_measuring(capfd, monke
                             "--plot", str(path))
     assert_one_line_error(code, out, err, str(path))
     assert "measuring" not in err
+
+
+@pytest.mark.parametrize("args, words", [
+    (("check", str(CATALOGUE / "x86" / "SB.litmus"), "--set", "threads=2"), "no parameters"),
+    (("check", str(CATALOGUE / "aarch64" / "LLSC-INC.litmus"), "--model", "tso"), "unsupported: exclusive"),
+    (("simulate", str(CATALOGUE / "aarch64" / "LLSC-INC.litmus")), "unsupported: exclusive"),
+    pytest.param(("run", str(CATALOGUE / "aarch64" / "MP.litmus"), "-n", "100"), "cannot run",
+                 marks=[needs_cc, pytest.mark.skipif(not HOST_X86, reason="AArch64 code runs on an ARM host")]),
+    pytest.param(("compare", str(CATALOGUE / "aarch64" / "MP.litmus"), "-n", "100"), "cannot run",
+                 marks=[needs_cc, pytest.mark.skipif(not HOST_X86, reason="AArch64 code runs on an ARM host")]),
+], ids=lambda v: " ".join(Path(a).name for a in v) if isinstance(v, tuple) else None)
+def test_a_test_the_engine_cannot_express_is_one_line(capfd, monkeypatch, args, words):
+    assert_one_line_error(*incref(capfd, monkeypatch, *args, "--json"), words)
+
+
+@pytest.mark.xfail(strict=True, reason="finding 11")
+def test_the_zoo_takes_every_model_name(capfd, monkeypatch):
+    code, out, err = incref(capfd, monkeypatch, "zoo", "--models", "c11", "--schemes", "atomic",
+                            "--scenarios", "concurrent-incref", "--json")
+    assert code == 0, err
+    assert [cell["model"] for cell in json.loads(out)["cells"]] == ["c11"]

@@ -256,3 +256,30 @@ def test_console_script_prints_one_line_and_no_traceback():
     assert_one_line_error(proc.returncode, proc.stdout, proc.stderr, "nosuch-model")
     proc = subprocess.run([INCREF, "check", "incref-race", "--json"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and json.loads(proc.stdout)["verdict"] == "violation"
+
+
+ZOO = CATALOGUE.parent / "examples" / "zoo"
+
+
+@pytest.mark.parametrize("args", [
+    pytest.param(("check", "incref-race", "--set", "threads=8", "--set", "ops=2"), id="check operational"),
+    pytest.param(("check", "incref-race", "--set", "threads=4", "--set", "ops=2", "--model", "armv8"),
+                 id="check axiomatic"),
+    pytest.param(("check", str(ZOO / "handoff.inc"), "--scheme", "biased", "--model", "armv8"),
+                 id="check axiomatic biased handoff", marks=pytest.mark.xfail(strict=True, reason="finding 9")),
+    pytest.param(("simulate", "incref-race", "--set", "threads=4", "--set", "ops=2"),
+                 id="simulate exhaustive", marks=pytest.mark.xfail(strict=True, reason="finding 10")),
+])
+def test_a_timeout_ends_the_run_as_incomplete(args):
+    """`--timeout 1` returns soon after one second with exit 3 (issue 3: "--timeout 1 returns
+    within 1.5 s"); the bound here adds interpreter start-up on a loaded 2-core machine. Each
+    scenario takes far longer than the bound when explored in full."""
+    limit = 4.0
+    try:
+        proc = subprocess.run([INCREF, *args, "--timeout", "1", "--json"], capture_output=True, text=True,
+                              timeout=limit)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"`incref {' '.join(args)} --timeout 1` still running after {limit} s")
+    assert proc.returncode == 3, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["verdict"] == "incomplete" and doc["stats"]["complete"] is False
