@@ -10,8 +10,8 @@ access, in program order, with nothing (an interpreter, a GIL) in between. The r
 * **One access, one instruction.** A non-atomic (`na`) access is a `volatile` load or
   store (a plain `mov`); atomics are C11 `<stdatomic.h>` calls with the IR's order
   (`LOCK XADD`/`XCHG`/`LOCK CMPXCHG`, a seq_cst store is `XCHG` or `MOV`+`MFENCE`); an x86
-  `mfence` is the instruction itself; a non-atomic read-modify-write (the litmus `INC [x]`)
-  is one unlocked memory-destination instruction in inline assembly. Every instruction is
+  `mfence` is the instruction itself; a non-atomic read-modify-write `Rmw` (an unlocked
+  x86 `ADD [x]`) is one unlocked memory-destination instruction in inline assembly. Every instruction is
   followed by a compiler barrier (`asm volatile("" ::: "memory")`) so that the compiler
   cannot merge, hoist or reorder accesses (GCC manual, "Extended Asm", the "memory"
   clobber; C11 5.1.2.3 for volatile accesses).
@@ -264,8 +264,8 @@ class ThreadEmitter:
         if instr.op == "clr":
             v = f"~({v})"
         if instr.order is Order.NA and instr.op in _X86_UNLOCKED:
-            # one unlocked instruction: `ADD [x], v` (litmus `INC [x]`), or `XADD` without
-            # LOCK when the old value is wanted
+            # one unlocked instruction: `ADD [x], v`, or `XADD` without LOCK when the old
+            # value is wanted
             if instr.reg is None:
                 asm = f'"{_X86_UNLOCKED[instr.op]} %1, %0" : "+m"(*(i64 *){a}) : "r"(v_) : "memory", "cc"'
                 return [f"{{ i64 v_ = {v}; __asm__ __volatile__({asm}); }}"]
