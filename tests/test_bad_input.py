@@ -234,3 +234,38 @@ def test_the_zoo_takes_every_model_name(capfd, monkeypatch):
                             "--scenarios", "concurrent-incref", "--json")
     assert code == 0, err
     assert [cell["model"] for cell in json.loads(out)["cells"]] == ["c11"]
+
+
+C_MP = (CATALOGUE / "c" / "MP.litmus").read_text()
+LOAD_R0 = "int r0 = atomic_load_explicit(y, memory_order_relaxed);"
+DEEP = 2000  # over Python's default recursion limit of 1000 frames
+
+DEEP_INPUTS = [
+    ("chain.inc", RACE.replace("forall obj.refcnt == 1 + threads * ops",
+                               "forall obj.refcnt == 1" + " + 0" * DEEP + " + threads * ops")),
+    ("blocks.inc", RACE.replace("repeat ops { incref obj }", "if 1 { " * DEEP + "incref obj" + " }" * DEEP)),
+    pytest.param("chain.litmus", SB_LITMUS.replace("1:EAX=0)", "1:EAX=0" + r" /\ 1:EAX=0" * DEEP + ")"),
+                 marks=pytest.mark.xfail(strict=True, reason="finding 12")),
+    pytest.param("negations.litmus", SB_LITMUS.replace("exists (0:EAX=0", "exists (" + "~" * DEEP + "0:EAX=0"),
+                 marks=pytest.mark.xfail(strict=True, reason="finding 12")),
+    pytest.param("c-expression.litmus", C_MP.replace(LOAD_R0, LOAD_R0 + "\n  int r5 = r0" + " + 1" * DEEP + ";"),
+                 marks=pytest.mark.xfail(strict=True, reason="finding 12")),
+]
+
+
+@pytest.mark.parametrize("name, content", DEEP_INPUTS)
+def test_deeply_nested_input_is_refused_with_a_location(capfd, monkeypatch, tmp_path, name, content):
+    """A machine-written or hostile file can nest far deeper than a person would; the front
+    end must say where, not run out of Python stack."""
+    path = write(tmp_path, name, content)
+    code, _, err = incref(capfd, monkeypatch, "check", path, "--json")
+    assert code == 2 and "internal error" not in err and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1 and re.search(rf"{re.escape(name)}:\d+:\d+: ", err), err
+
+
+@pytest.mark.xfail(strict=True, reason="finding 12")
+def test_a_deeply_nested_litmus_file_does_not_stop_a_directory_run(capfd, monkeypatch, tmp_path):
+    write(tmp_path, "chain.litmus", SB_LITMUS.replace("1:EAX=0)", "1:EAX=0" + r" /\ 1:EAX=0" * DEEP + ")"))
+    shutil.copy(CATALOGUE / "x86" / "MP.litmus", tmp_path / "MP.litmus")
+    code, out, err = incref(capfd, monkeypatch, "litmus", str(tmp_path))
+    assert code == 2 and "Observation MP Never" in out and "internal error" not in err, err

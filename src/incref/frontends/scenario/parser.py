@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 from lark.lexer import PatternStr
 
@@ -23,6 +23,11 @@ from incref.frontends.scenario import ast
 """A scenario is a few dozen lines; anything over 1 MB is not one."""
 
 MAX_DIGITS = 19
+
+"""Lark's transformer, the compiler and the printer walk the tree recursively, so a tree
+deeper than this would exhaust Python's recursion limit (a RecursionError instead of a
+sentence); real scenarios nest a few levels."""
+MAX_DEPTH = 200
 
 _OPS = {"/\\": "&&", "\\/": "||", "~": "!"}
 
@@ -87,12 +92,30 @@ def _parse(text: str, start: str, file: str | None):
 
 
 def _transform(tree, text: str, file: str | None):
+    _check_depth(tree, text, file)
     try:
         return _ToAst(file, text).transform(tree)
     except VisitError as exc:
         if isinstance(exc.orig_exc, InputError):
             raise exc.orig_exc from None
         raise
+
+
+def _check_depth(tree: Tree, text: str, file: str | None) -> None:
+    """Refuse a parse tree nested deeper than `MAX_DEPTH` (a long `a + b + ...` chain or
+    deeply nested blocks), pointing at the innermost node that still has a position."""
+    stack = [(tree, 1, None)]
+    while stack:
+        node, depth, meta = stack.pop()
+        meta = node.meta if not node.meta.empty else meta
+        if depth > MAX_DEPTH:
+            lines = text.splitlines()
+            line, col = (meta.line, meta.column) if meta is not None else (None, None)
+            source = lines[line - 1] if line is not None and 0 < line <= len(lines) else None
+            raise InputError(f"nested too deeply (over {MAX_DEPTH} levels of the parse tree: a long operator "
+                             "chain or deeply nested blocks); split it into several statements",
+                             file, line, col, source)
+        stack.extend((child, depth + 1, meta) for child in node.children if isinstance(child, Tree))
 
 
 def _syntax_error(exc: UnexpectedInput, text: str, file: str | None) -> InputError:
