@@ -6,10 +6,14 @@ checker's — x86-TSO's with store buffers, SC's without (Primer, 2nd ed., secti
 from __future__ import annotations
 
 from collections import deque
+from pathlib import Path
 
 import pytest
 
+import incref
+
 from incref.checker import check
+from incref.errors import Unsupported
 from incref.frontends import load_program
 from incref.schemes import apply_scheme, get
 from incref.simulator.exhaustive import coherent, simulate
@@ -149,3 +153,21 @@ def test_zero_cores_is_a_usage_error():
 
     with pytest.raises(UsageError, match="zero threads"):
         Machine(Program("empty", {"x": 0}, ()), Config(load("msi")))
+
+
+CATALOGUE = sorted((Path(incref.__file__).parent / "catalogue").rglob("*.litmus"))
+
+
+@pytest.mark.parametrize("path", CATALOGUE, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_litmus_catalogue_on_a_bus_has_tsos_outcomes(path):
+    """Every catalogue test the TSO checker can run (exclusives are ARMv8 only) has the
+    same final states on MESI with store buffers: seq_cst stores as locked writes, fences,
+    dependencies and all."""
+    prog = load_program(str(path))
+    try:
+        ref = check(prog, "tso")
+    except Unsupported:
+        pytest.skip("exclusive load/store: an ARMv8 feature")
+    result = simulate(prog, Config(load("mesi", "bus")))
+    assert coherent(result) and result.stats.complete
+    assert result.states() == ref.states()

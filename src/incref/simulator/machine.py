@@ -265,7 +265,7 @@ class Machine:
             if self.model.forward(sb, line) is not None:
                 return Transition(i, ("exec", line), label)
             return self._access(i, line, "Load", lines, ("exec", line), label)
-        if isinstance(instr, Store) and self.model.buffered:
+        if isinstance(instr, Store) and self.model.buffers(instr):
             return Transition(i, ("exec", line), label)
         if isinstance(instr, Lock) and lines[line][2] and "w" in self.cache.permissions[lines[line][0][i][0]]:
             return None
@@ -363,7 +363,7 @@ class Machine:
                 state = lines[line][0][i][0]
                 notes.append(f"read {self.locs[line]} = {value}" + (" (from own store buffer)" if fwd is not None
                                                                     else f" (hit in {state})"))
-        elif isinstance(instr, Store) and self.model.buffered:
+        elif isinstance(instr, Store) and self.model.buffers(instr):
             value = evaluate(instr.value, env)
             sb = sb + ((line, value),)
             if notes is not None:

@@ -91,7 +91,8 @@ def trace(program: Program, index: int, locs: Mapping[str, int]) -> list[tuple[i
             out.append((LOAD, locs[instr.loc]))
         elif isinstance(instr, Store):
             memory[instr.loc] = evaluate(instr.value, regs)
-            out.append((STORE, locs[instr.loc]))
+            # a seq_cst store is XCHG on x86 (the C11 mapping): a locked write
+            out.append((RMW if instr.order.value == "sc" else STORE, locs[instr.loc]))
         elif isinstance(instr, (Rmw, Cas)):
             old = memory.get(instr.loc, 0)
             if isinstance(instr, Rmw):
