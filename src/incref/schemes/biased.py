@@ -119,13 +119,16 @@ class Biased(Scheme):
         return out
 
     def _owned(self, obj, x, local):
-        """Load the local count and branch to the returned label unless this thread owns
-        `obj` (`_Py_IsOwnedByCurrentThread`)."""
+        """Branch to the returned label unless this thread owns `obj`
+        (`_Py_IsOwnedByCurrentThread`), else load the local count. CPython loads the
+        local count first, for the immortality test; without that test another thread
+        has no use for the value, and two relaxed loads of different locations may be
+        reordered, so only the owner loads it."""
         tid, other = x.reg("tid"), x.label("shared")
         return [
-            Load(local, _local(obj), Order.RLX),
             Load(tid, _tid(obj), Order.RLX),
             Branch(BinOp("!=", Reg(tid), Const(x.tid + 1)), other),
+            Load(local, _local(obj), Order.RLX),
         ], other
 
     def incref(self, obj, x):
