@@ -20,12 +20,11 @@ from rich.table import Table
 
 import incref
 from incref import examples
-from incref.cli.bench import bench_table, legend
+from incref.cli.bench import print_report
 from incref.cli.compare import Options, escapes, hardware_column, model_column, prepare
 from incref.errors import Unsupported
 from incref.hardware import codegen
 from incref.hardware.bench import VARIANTS, bench, bench_hand_written, bench_variant
-from incref.hardware.environment import summary
 
 TOLERANCE = 0.10
 ROUNDS = 4
@@ -85,13 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Console()
     ok = inclusion(args.iterations, out)
     if not args.skip_bench:
-        report = bench(threads=(1, 2), sharing="shared")
-        out.print(bench_table(report))
-        for line in legend(report):
-            out.print(f"  {line}", highlight=False)
-        for note in report.skipped:
-            out.print(f"[yellow]skipped {note}[/]")
-        out.print(f"[dim]{summary(report.environment)}[/]")
+        print_report(bench(threads=(1, 2), sharing="shared"), out)
     ok &= plain_vs_hand_written(out)
     out.print("all hardware targets met" if ok else "[red]a hardware target was missed[/]")
     return 0 if ok else 1

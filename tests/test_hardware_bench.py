@@ -8,18 +8,12 @@ import sys
 import pytest
 
 from incref.hardware.bench import VARIANTS, bench, loop_program
-from incref.hardware.compile import CompilerError, find_compiler
 from incref.ir.program import Load, Order, Rmw, Store
 from incref.schemes import get
 from incref.schemes.base import Expansion
 
-try:
-    find_compiler()
-    HAVE_CC = True
-except CompilerError:
-    HAVE_CC = False
+from hardware_support import needs_cc
 
-needs_cc = pytest.mark.skipif(not HAVE_CC, reason="no C compiler")
 VARIANT = {v.name: v for v in VARIANTS}
 
 

@@ -9,20 +9,14 @@ import pytest
 
 from incref.errors import Unsupported
 from incref.hardware import codegen
-from incref.hardware.compile import CompilerError, assembly, find_compiler
+from incref.hardware.compile import assembly
 from incref.ir.program import (
     Const, Fence, Incref, Load, Order, Program, Rmw, Store, Thread, default_object,
 )
 from incref.schemes import apply_scheme, get
 
-try:
-    find_compiler()
-    HAVE_CC = True
-except CompilerError:
-    HAVE_CC = False
+from hardware_support import needs_cc, x86_only
 
-needs_cc = pytest.mark.skipif(not HAVE_CC, reason="no C compiler")
-x86_only = pytest.mark.skipif(not codegen.host_is_x86(), reason="x86 instructions")
 PAD = {f"a{k}": 0 for k in range(4)}  # slots 0..3: locations of interest start at offset 256
 
 

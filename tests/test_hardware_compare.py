@@ -13,20 +13,15 @@ from incref import examples
 from incref.cli.compare import Column, Options, escapes, hardware_column, model_column, prepare
 from incref.errors import Unsupported
 from incref.hardware import codegen
-from incref.hardware.compile import CompilerError, find_compiler
 from incref.ir.results import Outcome
 
-try:
-    find_compiler()
-    HAVE_CC = True
-except CompilerError:
-    HAVE_CC = False
+from hardware_support import needs_cc_on_x86
 
 CATALOGUE = Path(incref.__file__).parent / "catalogue" / "x86"
 SPECS = examples.names() + sorted(str(p) for p in CATALOGUE.glob("*.litmus"))
 
 
-@pytest.mark.skipif(not HAVE_CC or not codegen.host_is_x86(), reason="needs a C compiler on x86")
+@needs_cc_on_x86
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: Path(s).stem)
 def test_hardware_outcomes_are_allowed_by_tso(spec):
     program = prepare(spec, (), "plain")
@@ -55,7 +50,7 @@ def test_only_a_complete_exhaustive_engine_can_forbid():
     assert escapes({"model": column("model (tso)", [0], complete=False), "hardware": hardware}) == []
 
 
-@pytest.mark.skipif(not HAVE_CC or not codegen.host_is_x86(), reason="needs a C compiler on x86")
+@needs_cc_on_x86
 def test_compare_is_loud_when_hardware_shows_what_the_model_forbids(capsys, monkeypatch):
     from incref.cli import main
 

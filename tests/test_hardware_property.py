@@ -7,15 +7,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
 from incref.cli.compare import Options, escapes, hardware_column, model_column
-from incref.hardware import codegen
-from incref.hardware.compile import CompilerError, find_compiler
 from incref.ir.program import Const, Fence, Load, Order, Program, Rmw, Store, Thread
 
-try:
-    find_compiler()
-    HAVE_CC = True
-except CompilerError:
-    HAVE_CC = False
+from hardware_support import needs_cc_on_x86
 
 LOCS = ("x", "y")
 
@@ -42,7 +36,7 @@ def programs(draw):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not HAVE_CC or not codegen.host_is_x86(), reason="needs a C compiler on x86")
+@needs_cc_on_x86
 # every example compiles a library, so: few examples, and no shrinking (the falsifying
 # program is printed as generated)
 @settings(max_examples=6, deadline=None, phases=[Phase.explicit, Phase.generate],

@@ -21,14 +21,9 @@ from incref.ir.program import (
 )
 from incref.schemes import apply_scheme, get
 
-try:
-    find_compiler()
-    HAVE_CC = True
-except CompilerError:
-    HAVE_CC = False
+from hardware_support import HAVE_CC, x86_only
 
 pytestmark = pytest.mark.skipif(not HAVE_CC, reason="no C compiler")
-x86_only = pytest.mark.skipif(not codegen.host_is_x86(), reason="x86-TSO facts")
 TWO_CORES = len(os.sched_getaffinity(0)) >= 2
 
 

@@ -36,9 +36,14 @@ def bench_table(report: BenchReport) -> Table:
     return table
 
 
-def legend(report: BenchReport) -> list[str]:
-    notes = dict((m.name, m.note) for m in report.measurements)
-    return [f"{name}: {note}" for name, note in notes.items() if note]
+def print_report(report: BenchReport, out: Console) -> None:
+    """The table, what each row's loop does, what was skipped, and the machine."""
+    out.print(bench_table(report))
+    for name, note in dict((m.name, m.note) for m in report.measurements).items():
+        out.print(f"  {name}: {note}", highlight=False)
+    for note in report.skipped:
+        out.print(f"[yellow]skipped {note}[/]")
+    out.print(f"[dim]{summary(report.environment)}[/]")
 
 
 def plot(report: BenchReport, path: str) -> None:
@@ -96,11 +101,6 @@ def command(schemes, threads_text, sharing, runs, plot_path, as_json):
         emit_json(report.to_json())
         return
     out = Console()
-    out.print(bench_table(report))
-    for line in legend(report):
-        out.print(f"  {line}", highlight=False)
-    for note in report.skipped:
-        out.print(f"[yellow]skipped {note}[/]")
-    out.print(f"[dim]{summary(report.environment)}[/]")
+    print_report(report, out)
     if plot_path:
         out.print(f"plot written to {plot_path}")
