@@ -269,3 +269,15 @@ def test_a_deeply_nested_litmus_file_does_not_stop_a_directory_run(capfd, monkey
     shutil.copy(CATALOGUE / "x86" / "MP.litmus", tmp_path / "MP.litmus")
     code, out, err = incref(capfd, monkeypatch, "litmus", str(tmp_path))
     assert code == 2 and "Observation MP Never" in out and "internal error" not in err, err
+
+
+@pytest.mark.xfail(strict=True, reason="finding 14")
+@pytest.mark.parametrize("name, source", [("race.inc", RACE), ("sb.litmus", SB_LITMUS)])
+def test_a_byte_order_mark_is_not_content(capfd, monkeypatch, tmp_path, name, source):
+    """Windows editors save "UTF-8 with BOM"; the file is still the same UTF-8 text."""
+    plain = write(tmp_path, name, source)
+    with_bom = write(tmp_path, "bom-" + name, b"\xef\xbb\xbf" + source.encode())
+    expected = incref(capfd, monkeypatch, "check", plain, "--json")
+    code, out, err = incref(capfd, monkeypatch, "check", with_bom, "--json")
+    assert code == expected[0], err
+    assert json.loads(out)["outcomes"] == json.loads(expected[1])["outcomes"]
