@@ -142,3 +142,24 @@ def test_non_atomic_rmw_is_one_unlocked_memory_instruction():
     program = Program("inc", {**PAD, "x": 0}, (Thread(0, (Rmw(None, "x", "add", Const(1), Order.NA),)),))
     offsets = {codegen.Layout.of(program).slots["x"] * 64: "x"}
     assert accesses(worker_asm(program), offsets) == [("addq", "x")]
+
+
+def test_only_attempts_whose_failure_writes_nothing_are_retried():
+    from incref.hardware.codegen import _failure_writes_nothing
+    from incref.ir.program import Assume, BinOp, Cas, Reg, Unlock
+
+    def program(*code):
+        return Program("p", {"l": 0, "c": 0}, (Thread(0, tuple(code)),))
+
+    ok_cas = Cas("r", "c", Const(0), Const(5))
+    tas = Rmw("r", "l", "xchg", Const(1), Order.RLX)
+    is_zero = BinOp("==", Reg("r"), Const(0))
+    assert _failure_writes_nothing(ok_cas, is_zero, program(ok_cas))
+    assert not _failure_writes_nothing(ok_cas, BinOp("==", Reg("r"), Const(7)), program(ok_cas))
+    assert _failure_writes_nothing(tas, is_zero, program(tas, Unlock("l")))
+    assert not _failure_writes_nothing(tas, is_zero, program(tas, Store("l", Const(2))))
+    add = Rmw("r", "l", "add", Const(1))
+    assert not _failure_writes_nothing(add, is_zero, program(add))
+    spin = program(tas, Assume(is_zero), Unlock("l"))
+    body = codegen.ThreadEmitter(spin, codegen.Layout.of(spin), 0, []).body(spin.threads[0].code)
+    assert "R1: ;" in body and any("goto R1;" in line for line in body)

@@ -188,7 +188,7 @@ class ThreadEmitter:
         return f"{self.regs[reg]} = {value};" if reg else f"(void)({value});"
 
     def body(self, code: tuple[Instr, ...]) -> list[str]:
-        restarts = _spin_restarts(code)
+        restarts = _spin_restarts(code, self.program)
         out: list[str] = []
         for k, instr in enumerate(code):
             out.append(f"L{k}: ;")
@@ -278,20 +278,59 @@ class ThreadEmitter:
         return [self.set_reg(instr.reg, f"{_FETCH[instr.op]}(AT({a}), {v}, {order})")]
 
 
-def _spin_restarts(code: tuple[Instr, ...]) -> dict[int, int]:
-    """{index of an `Assume`: index where its spin restarts} for each `Assume` preceded
-    by side-effect-free loads (and register arithmetic): the first of those, so that a
-    spin re-reads memory and re-evaluates, as the `await` it came from would."""
+def _spin_restarts(code: tuple[Instr, ...], program: Program) -> dict[int, int]:
+    """{index of an `Assume`: index where its spin restarts} for each `Assume` that folds
+    a spin loop: the loads (and register arithmetic) before it are re-executed, and so is
+    a read-modify-write right before it whose failed attempt writes nothing (a CAS
+    retry loop, `while (xchg(lock, 1)) ;`). Re-running the loop the `Assume` stands for
+    is what the scenario's author wrote; the model folds it into one successful pass."""
     restarts: dict[int, int] = {}
     for k, instr in enumerate(code):
         if not isinstance(instr, Assume):
             continue
         start = k
+        if start > 0 and _failure_writes_nothing(code[start - 1], instr.cond, program):
+            start -= 1
         while start > 0 and isinstance(code[start - 1], (Load, Assign)):
             start -= 1
-        if any(isinstance(code[j], Load) for j in range(start, k)):
+        if any(isinstance(code[j], (Load, Rmw, Cas)) for j in range(start, k)):
             restarts[k] = start
     return restarts
+
+
+def _failure_writes_nothing(instr: Instr, cond: Expr, program: Program) -> bool:
+    """Whether `instr` followed by `Assume(cond)` is an attempt that, when `cond` fails,
+    left memory as it was: a CAS tested for success (`old == expected`: a failed CAS does
+    not write), or an exchange tested for one value on a location that only ever holds
+    that value or the one exchanged in (a test-and-set lock)."""
+    if not isinstance(instr, (Cas, Rmw)) or instr.reg is None:
+        return False
+    if type(cond) is not BinOp or cond.op != "==" or Reg(instr.reg) not in (cond.left, cond.right):
+        return False
+    other = cond.right if cond.left == Reg(instr.reg) else cond.left
+    if isinstance(instr, Cas):
+        return other == instr.expected
+    if instr.op != "xchg" or type(instr.operand) is not Const or type(other) is not Const:
+        return False
+    return _values_written(program, instr.loc) <= {other.value, instr.operand.value}
+
+
+def _values_written(program: Program, loc: str) -> set[int | None]:
+    """Every value `loc` can hold (None stands for one that is not a constant)."""
+    values: set[int | None] = {program.locations.get(loc, 0)}
+    for thread in program.threads:
+        for instr in thread.code:
+            if isinstance(instr, (Lock, Unlock)) and instr.lock == loc:
+                values |= {0, 1}
+            elif getattr(instr, "loc", None) != loc or isinstance(instr, Load):
+                continue
+            elif isinstance(instr, Store):
+                values.add(instr.value.value if type(instr.value) is Const else None)
+            elif isinstance(instr, Cas):
+                values.add(instr.desired.value if type(instr.desired) is Const else None)
+            elif isinstance(instr, Rmw):
+                values.add(instr.operand.value if instr.op == "xchg" and type(instr.operand) is Const else None)
+    return values
 
 
 PRELUDE = r"""
@@ -454,8 +493,6 @@ def plan(program: Program) -> Plan:
     keys += sorted(extra - set(keys))
     for key in keys:
         tid, sep, _ = key.partition(":")
-        if not sep and key not in program.locations:
-            raise Unsupported(f"final-state name {key!r} is neither a location nor a register")
         if sep and (not tid.isdigit() or int(tid) >= len(program.threads)):
             raise Unsupported(f"final-state register {key!r} names no thread")
     return Plan(program, Layout.of(program), tuple(keys), tuple(sorted(program.objects)))
@@ -475,7 +512,10 @@ def harness_source(p: Plan) -> str:
     out.append("static void *(*workers[NTHREADS])(void *) = {"
                + ", ".join(f"worker{t}" for t in range(len(program.threads))) + "};")
     init = [f"m[{layout.slots[name] * LINE_WORDS}] = {c_int(value)};" for name, value in sorted(program.locations.items())]
-    memory_cols = [f"row[{j}] = m[{layout.slots[key] * LINE_WORDS}];" for j, key in enumerate(p.keys) if ":" not in key]
+    # a name that is no location of this program (a field the scheme laid out elsewhere)
+    # reads 0, as in `Program.final_state`
+    memory_cols = [f"row[{j}] = m[{layout.slots[key] * LINE_WORDS}];" if key in layout.slots else f"row[{j}] = 0;"
+                   for j, key in enumerate(p.keys) if ":" not in key]
     out.append(f"""
 int incref_run(struct ctx *c, double deadline_s) {{
     for (i64 i = 0; i < c->n; i++) {{
