@@ -42,7 +42,8 @@ def main() -> int:
     detail = Table(title="slowest and incomplete cells")
     for column in ("scheme", "scenario", "model", "verdict", "states", "seconds"):
         detail.add_column(column)
-    for c in list(dict.fromkeys(slow[:10] + incomplete)):
+    shown = slow[:10] + [c for c in incomplete if c not in slow[:10]]
+    for c in shown:
         detail.add_row(c.scheme, c.scenario, c.model, c.verdict, str(c.states), f"{c.seconds:.2f}")
     out.print(detail)
 
