@@ -37,15 +37,18 @@ def _cell_html(cell) -> str:
     return f'<td class="{cell.verdict}">{text} <span class="secs">{cell.seconds:.2f}s</span></td>'
 
 
-def timeline_html(violation: Violation) -> str:
-    """A trace as a table: one column per thread, each step in its thread's column."""
+def timeline_html(violation: Violation, names: dict[int, str] | None = None) -> str:
+    """A trace as a table: one column per thread (named as in the scenario), each step
+    in its thread's column; steps of no thread get a last column when there are any."""
+    names = names or {}
     threads = sorted({s.thread for s in violation.trace if s.thread is not None})
-    head = "".join(f"<th>P{t}</th>" for t in threads) + "<th>other</th>"
+    columns: list[int | None] = [*threads, *([None] if any(s.thread is None for s in violation.trace) else [])]
+    head = "".join(f"<th>{escape(names.get(t, f'P{t}') if t is not None else 'other')}</th>" for t in columns)
     rows = []
     for number, step in enumerate(violation.trace, 1):
         text = escape(step.step + (f"  {step.detail}" if step.detail else ""))
-        cols = [text if step.thread == t else "" for t in threads] + [text if step.thread is None else ""]
-        rows.append(f"<tr><td>{number}</td>" + "".join(f'<td class="timeline">{c}</td>' for c in cols) + "</tr>")
+        cells = "".join(f'<td class="timeline">{text if step.thread == t else ""}</td>' for t in columns)
+        rows.append(f"<tr><td>{number}</td>{cells}</tr>")
     return f"<table><tr><th>#</th>{head}</tr>{''.join(rows)}</table>"
 
 
@@ -67,7 +70,7 @@ def render(cells) -> str:
                  f"<h2>{escape(cell.scheme)} · {escape(cell.scenario)} · {escape(cell.model)}</h2>"]
         for violation in cell.result.violations:
             parts.append(f"<h3>{escape(violation.kind)}</h3><p>{escape(violation.message)}</p>")
-            parts.append(timeline_html(violation))
+            parts.append(timeline_html(violation, {t.tid: f"{t.name} (P{t.tid})" for t in cell.program.threads}))
         parts.append("</section>")
         sections.append("".join(parts))
     return (
