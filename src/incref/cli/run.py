@@ -27,8 +27,8 @@ MAX_ROWS = 20  # outcomes shown in the table (forbidden ones first, then the mos
 @json_option
 def command(spec, iterations, scheme, sets, model, deadline, as_json):
     """Run SPEC (a bundled example, .inc or .litmus file) on real cores. Exit 1 if the
-    hardware showed an outcome the model forbids, a lost update or a failed assertion;
-    3 if the watchdog stopped the run; 0 otherwise."""
+    hardware showed an outcome the model forbids, a lost update, a failed assertion or
+    an outcome the condition rules out; else 3 if the watchdog stopped the run; else 0."""
     from incref.cli.compare import Column, hardware_column
     from incref.hardware.runner import check_iterations
 
@@ -52,7 +52,7 @@ def command(spec, iterations, scheme, sets, model, deadline, as_json):
     detail = hardware.detail
     violated = bool(forbidden or detail["lost_updates"] or detail["assertion_failures"]
                     or _condition_refuted(program, hardware))
-    code = 3 if not hardware.complete else (1 if violated else 0)
+    code = 1 if violated else (0 if hardware.complete else 3)  # what was seen stands, finished or not
     if as_json:
         emit_json({"scenario": program.name, "scheme": program.scheme, "model": options.model,
                    "model_complete": allowed.complete, "outcomes": hardware.to_json()["outcomes"],
