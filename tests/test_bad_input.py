@@ -244,12 +244,9 @@ DEEP_INPUTS = [
     ("chain.inc", RACE.replace("forall obj.refcnt == 1 + threads * ops",
                                "forall obj.refcnt == 1" + " + 0" * DEEP + " + threads * ops")),
     ("blocks.inc", RACE.replace("repeat ops { incref obj }", "if 1 { " * DEEP + "incref obj" + " }" * DEEP)),
-    pytest.param("chain.litmus", SB_LITMUS.replace("1:EAX=0)", "1:EAX=0" + r" /\ 1:EAX=0" * DEEP + ")"),
-                 marks=pytest.mark.xfail(strict=True, reason="finding 12")),
-    pytest.param("negations.litmus", SB_LITMUS.replace("exists (0:EAX=0", "exists (" + "~" * DEEP + "0:EAX=0"),
-                 marks=pytest.mark.xfail(strict=True, reason="finding 12")),
-    pytest.param("c-expression.litmus", C_MP.replace(LOAD_R0, LOAD_R0 + "\n  int r5 = r0" + " + 1" * DEEP + ";"),
-                 marks=pytest.mark.xfail(strict=True, reason="finding 12")),
+    ("chain.litmus", SB_LITMUS.replace("1:EAX=0)", "1:EAX=0" + r" /\ 1:EAX=0" * DEEP + ")")),
+    ("negations.litmus", SB_LITMUS.replace("exists (0:EAX=0", "exists (" + "~" * DEEP + "0:EAX=0")),
+    ("c-expression.litmus", C_MP.replace(LOAD_R0, LOAD_R0 + "\n  int r5 = r0" + " + 1" * DEEP + ";")),
 ]
 
 
@@ -263,7 +260,6 @@ def test_deeply_nested_input_is_refused_with_a_location(capfd, monkeypatch, tmp_
     assert len(err.strip().splitlines()) == 1 and re.search(rf"{re.escape(name)}:\d+:\d+: ", err), err
 
 
-@pytest.mark.xfail(strict=True, reason="finding 12")
 def test_a_deeply_nested_litmus_file_does_not_stop_a_directory_run(capfd, monkeypatch, tmp_path):
     write(tmp_path, "chain.litmus", SB_LITMUS.replace("1:EAX=0)", "1:EAX=0" + r" /\ 1:EAX=0" * DEEP + ")"))
     shutil.copy(CATALOGUE / "x86" / "MP.litmus", tmp_path / "MP.litmus")
@@ -271,7 +267,6 @@ def test_a_deeply_nested_litmus_file_does_not_stop_a_directory_run(capfd, monkey
     assert code == 2 and "Observation MP Never" in out and "internal error" not in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="finding 14")
 @pytest.mark.parametrize("name, source", [("race.inc", RACE), ("sb.litmus", SB_LITMUS)])
 def test_a_byte_order_mark_is_not_content(capfd, monkeypatch, tmp_path, name, source):
     """Windows editors save "UTF-8 with BOM"; the file is still the same UTF-8 text."""

@@ -193,7 +193,7 @@ OUTCOME_ARGS = {"check": None, "litmus": None, "run": None, "simulate": None, "c
                 "zoo": ("--explain", "plain", "concurrent-incref", "sc", "--json")}
 
 
-@pytest.mark.parametrize("name", rows(select=lambda name, row: name in OUTCOME_ARGS, xfail={"tour": "finding 1"}))
+@pytest.mark.parametrize("name", rows(select=lambda name, row: name in OUTCOME_ARGS))
 def test_outcomes_have_the_shared_shape(capfd, monkeypatch, name):
     _, out, _ = incref(capfd, monkeypatch, name, *(OUTCOME_ARGS[name] or ROWS[name].json_args))
     doc = json.loads(out)

@@ -167,11 +167,11 @@ def model_chapter(chapter: Chapter, sizes: Sizes) -> None:
         result = checker.check(program, model)
         both_zero = [o for o in result.outcomes if program.condition.satisfied_by(o.state)]
         label = f"{model.upper()}{' + fence' if fence else ''}"
-        sb[label] = {"relaxed_outcome": bool(both_zero), "outcomes": len(result.outcomes), "result": result.to_json()}
+        sb[label] = {"relaxed_outcome": bool(both_zero), "outcome_count": len(result.outcomes), "result": result.to_json()}
     chapter.data["sb"] = sb
     chapter.story.append(
         "Store buffering (SB, both loads read 0): "
-        + ", ".join(f"{label} {'allowed' if v['relaxed_outcome'] else 'forbidden'} ({v['outcomes']} outcomes)"
+        + ", ".join(f"{label} {'allowed' if v['relaxed_outcome'] else 'forbidden'} ({v['outcome_count']} outcomes)"
                     for label, v in sb.items())
         + ". The store buffer lets each load pass the thread's own store; the fence drains it.")
 

@@ -37,7 +37,7 @@ def decode(data: bytes, file: str | None, what: str) -> str:
         line, col = line_col(data, nul)
         raise InputError(f"binary data (a NUL byte); a {what} is UTF-8 text", file, line, col)
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a byte-order mark (Windows "UTF-8 with BOM") is not content
     except UnicodeDecodeError as exc:
         line, col = line_col(data, exc.start)
         raise InputError(f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8",

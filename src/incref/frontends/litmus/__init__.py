@@ -13,6 +13,7 @@ feature incref does not model raises `Unsupported` naming the feature, never a g
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -23,7 +24,7 @@ from incref.ir.program import BinOp, Expr, Program, UnOp, Var, names_in
 from . import aarch64, c11, x86
 from .asm import assemble, split_table
 from .init import parse_init
-from .source import Source, blank_comments, split
+from .source import Piece, Source, blank_comments, split
 from .tail import parse_tail
 
 FRONT_ENDS: dict[str, ModuleType] = {"X86": x86, "AArch64": aarch64, "C": c11}
@@ -39,11 +40,13 @@ def parse_text(text: str, file: str = "<litmus>") -> Program:
     arch = FRONT_ENDS[sections.arch]
     init = parse_init(src, sections.init, arch.reg_name)
     if sections.arch == "C":
+        refuse_deep_expressions(src, sections.code)
         threads, named = c11.translate(src, sections.code)
     else:
         if init.sized and sections.arch == "AArch64":
             raise src.unsupported("mixed-size", sections.init.offset)
         threads, named = assemble(src, split_table(src, sections.code), init.addresses, arch.instruction)
+    refuse_deep_expressions(src, sections.tail)
     tail = parse_tail(src, sections.tail, arch.reg_name)
     locations = {loc: 0 for loc in sorted(named)}
     locations.update(init.locations)
@@ -64,6 +67,23 @@ def parse_text(text: str, file: str = "<litmus>") -> Program:
         init_regs=init.regs,
         meta={"arch": sections.arch, "file": file, **sections.meta},
     )
+
+
+MAX_OPERATORS = 200
+_OPERATOR = re.compile(r"/\\|\\/|~|=>|&&|\|\||[-+*^&|!(]")
+
+
+def refuse_deep_expressions(src: Source, piece: Piece) -> None:
+    """A statement or condition with more than `MAX_OPERATORS` operators is refused with
+    its location: the parsers and the engines walk expressions recursively, and no person
+    writes one that long (a machine-written or hostile file can)."""
+    start = 0
+    for statement in piece.text.split(";"):
+        ops = list(_OPERATOR.finditer(statement))
+        if len(ops) > MAX_OPERATORS:
+            raise src.error(f"expression too long (over {MAX_OPERATORS} operators in one statement "
+                            "or condition)", piece.offset + start + ops[MAX_OPERATORS].start())
+        start += len(statement) + 1
 
 
 def _keys_in_order(expr: Expr) -> list[str]:
