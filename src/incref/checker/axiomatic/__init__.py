@@ -137,6 +137,7 @@ def _object_checks(program: Program, cat, ex: Execution, frees):
     order = cat.relation(ex.static, sk.sets, ex.rf, ex.co, "free-order")
     if order is None:
         order = ra.plus(ra.union(sk.po, ra.union(ra.union(ex.rf, ex.co), ex.fr())))
+    races = any(flag.name == "data-race" for flag in cat.flags)
     seen: dict[str, int] = {}
     for f in frees:
         obj = f.local.free_of
@@ -154,4 +155,8 @@ def _object_checks(program: Program, cat, ex: Execution, frees):
             if not (order[ev.eid] >> f.eid) & 1:
                 yield "use-after-free", (f"P{ev.tid}: {ev.label()} is not ordered before "
                                          f"P{f.tid}'s free of {obj} under {cat.name}")
+                if races and not (order[f.eid] >> ev.eid) & 1:
+                    # deallocation is a non-atomic write of the whole object (C11 7.22.3)
+                    yield "data-race", (f"P{f.tid}'s free of {obj} races with {ev.label()} (P{ev.tid}): "
+                                        "neither happens before the other")
                 break

@@ -15,7 +15,7 @@ Events here are local to the thread (indices into `Path.events`); `graph.py` num
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 from incref.ir.program import (
     RMW_OPS, Assert, Assign, Assume, Branch, Cas, Const, Fence, Free, Instr, Load, Lock, LoopBound, ObjOp,
@@ -93,12 +93,16 @@ class ThreadPaths:
         regs = {r: v for (t, r), v in self.program.init_regs.items() if t == self.tid}
         return _State(regs=regs)
 
-    def paths(self, values: Mapping[str, set[int]]) -> Iterator[Path]:
-        """Every path when a read of `loc` may return any value in `values[loc]`."""
+    def paths(self, values: Mapping[str, set[int]], tick: Callable[[], None] | None = None) -> Iterator[Path]:
+        """Every path when a read of `loc` may return any value in `values[loc]`;
+        `tick()` is called per path (the search's budget check)."""
         stack = [self.initial()]
         while stack:
             st = stack.pop()
-            yield from self._run(st, values, stack)
+            for path in self._run(st, values, stack):
+                if tick is not None:
+                    tick()
+                yield path
 
     def _loc(self, instr, st: _State) -> tuple[str, int]:
         if instr.index is None:
@@ -241,7 +245,8 @@ def _lock_positions(code) -> set[int]:
     return out
 
 
-def value_sets(program: Program, threads: list[ThreadPaths]) -> dict[str, set[int]]:
+def value_sets(program: Program, threads: list[ThreadPaths],
+               tick: Callable[[], None] | None = None) -> dict[str, set[int]]:
     """The fixpoint described in the module docstring. Round k reads only the values of
     round k-1, so it holds exactly the values a chain of at most k dependent writes
     produces (a write whose value depends on no read ends every chain); one execution
@@ -263,7 +268,7 @@ def value_sets(program: Program, threads: list[ThreadPaths]) -> dict[str, set[in
         grew = False
         for tp in threads:
             longest = 0
-            for path in tp.paths(snapshot):
+            for path in tp.paths(snapshot, tick):
                 dependent = 0
                 for ev in path.events:
                     if ev.kind == "W":

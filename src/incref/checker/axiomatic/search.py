@@ -55,10 +55,11 @@ class Counter:
 
 
 def skeletons(program: Program, counter: Counter) -> Iterator[Skeleton]:
-    """Every tuple of thread paths whose reads could all be matched by some write."""
+    """Every tuple of thread paths whose reads could all be matched by some write (each
+    thread path enumerated counts as a visited partial graph, for the budgets)."""
     threads = [ThreadPaths(program, t) for t in program.threads]
-    values = value_sets(program, threads)
-    per_thread = [list(tp.paths(values)) for tp in threads]
+    values = value_sets(program, threads, counter.visit)
+    per_thread = [list(tp.paths(values, counter.visit)) for tp in threads]
     layout = Layout(program, per_thread)
     placed = [[layout.place(k, path) for path in paths] for k, paths in enumerate(per_thread)]
     # values each thread can write to each location, over all its paths
