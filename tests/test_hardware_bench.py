@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from incref.hardware.bench import VARIANTS, bench, loop_program
+from incref.hardware.bench import VARIANTS, bench, bench_variant, loop_program
 from incref.ir.program import Load, Order, Rmw, Store
-from incref.schemes import get
+from incref.schemes import get, names as scheme_names
 from incref.schemes.base import Expansion
 
 from hardware_support import needs_cc
@@ -84,3 +84,12 @@ def test_cli_bad_options_exit_2(args, words, capsys, monkeypatch):
         main()
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and words in err and len(err.strip().splitlines()) == 1
+
+
+@needs_cc
+@pytest.mark.parametrize("variant", [v for v in VARIANTS if v.scheme in scheme_names()], ids=lambda v: v.name)
+def test_every_row_compiles_and_runs(variant):
+    """Each scheme's expansion, whatever it holds (locks, CAS retry loops, branches),
+    becomes a loop that runs."""
+    m = bench_variant(variant, 2, "shared", runs=1)
+    assert m.loops >= 1_000 and len(m.runs) == 1

@@ -189,7 +189,7 @@ class ThreadEmitter:
 
     def body(self, code: tuple[Instr, ...]) -> list[str]:
         restarts = _spin_restarts(code, self.program)
-        out: list[str] = []
+        out = [f"unsigned spin{k} = 0;" for k in sorted(restarts)]
         for k, instr in enumerate(code):
             out.append(f"L{k}: ;")
             out.extend(f"R{assume}: ;" for assume, start in restarts.items() if start == k)
@@ -542,7 +542,6 @@ def _litmus_worker(p: Plan, t: int, body: list[str]) -> str:
     regs = p.layout.regs[thread.tid]
     decl = [f"i64 {c} = {c_int(program.init_regs.get((thread.tid, name), 0))};" for name, c in regs.items()]
     decl += [f"i64 delta{j} = 0, ops{j} = 0;" for j in range(len(p.objects))]
-    decl += [f"unsigned spin{k} = 0; (void)spin{k};" for k, i in enumerate(thread.code) if isinstance(i, Assume)]
     saves = [f"row[{j}] = {regs[key.partition(':')[2]] if key.partition(':')[2] in regs else c_int(program.init_regs.get((thread.tid, key.partition(':')[2]), 0))};"
              for j, key in enumerate(p.keys) if key.partition(":")[0] == str(thread.tid) and ":" in key]
     saves.append(f"row[{p.flag_col(t)}] = flag;")
