@@ -59,9 +59,15 @@ def command(scenario, protocol, interconnect, mode, iterations, no_store_buffers
 
 def _exhaustive(program, config, max_states, timeout, as_json) -> None:
     from incref.checker import check
+    from incref.cli.check import _ProgressLine
     from incref.simulator.exhaustive import simulate
 
-    result = simulate(program, config, max_states=max_states, timeout=timeout)
+    progress = None if as_json else _ProgressLine()  # states and states/s on stderr for long searches
+    try:
+        result = simulate(program, config, max_states=max_states, timeout=timeout, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
     reference = check(program, result.model)
     same = result.states() == reference.states() if result.stats.complete and reference.stats.complete else None
     extra = result.stats.extra
