@@ -68,8 +68,8 @@ def _exhaustive(program, config, max_states, timeout, as_json) -> None:
     finally:
         if progress is not None:
             progress.close()
-    reference = check(program, result.model)
-    same = result.states() == reference.states() if result.stats.complete and reference.stats.complete else None
+    reference = check(program, result.model, max_states=max_states, timeout=timeout) if result.stats.complete else None
+    same = result.states() == reference.states() if reference is not None and reference.stats.complete else None
     extra = result.stats.extra
     if as_json:
         doc = {
