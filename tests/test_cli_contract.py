@@ -267,8 +267,7 @@ ZOO = CATALOGUE.parent / "examples" / "zoo"
                  id="check axiomatic"),
     pytest.param(("check", str(ZOO / "handoff.inc"), "--scheme", "biased", "--model", "armv8"),
                  id="check axiomatic biased handoff", marks=pytest.mark.xfail(strict=True, reason="finding 9")),
-    pytest.param(("simulate", "incref-race", "--set", "threads=4", "--set", "ops=2"),
-                 id="simulate exhaustive", marks=pytest.mark.xfail(strict=True, reason="finding 10")),
+    pytest.param(("simulate", "incref-race", "--set", "threads=4", "--set", "ops=2"), id="simulate exhaustive"),
 ])
 def test_a_timeout_ends_the_run_as_incomplete(args):
     """`--timeout 1` returns soon after one second with exit 3 (issue 3: "--timeout 1 returns
