@@ -66,10 +66,15 @@ class _State:
     deltas: dict[str, int] = field(default_factory=dict)
     excl: int | None = None  # index of the pending exclusive load
     steps: int = 0
+    own: dict[str, int] = field(default_factory=dict)  # location -> this thread's latest write
 
     def fork(self) -> "_State":
         return _State(self.pc, dict(self.regs), dict(self.taint), self.ctrl, list(self.events),
-                      dict(self.deltas), self.excl, self.steps)
+                      dict(self.deltas), self.excl, self.steps, dict(self.own))
+
+    def write(self, event: "LocalEvent") -> None:
+        self.events.append(event)
+        self.own[event.loc] = event.value
 
 
 def _split_orders(order: Order) -> tuple[Order, Order]:
@@ -93,13 +98,16 @@ class ThreadPaths:
         regs = {r: v for (t, r), v in self.program.init_regs.items() if t == self.tid}
         return _State(regs=regs)
 
-    def paths(self, values: Mapping[str, set[int]], tick: Callable[[], None] | None = None) -> Iterator[Path]:
-        """Every path when a read of `loc` may return any value in `values[loc]`;
-        `tick()` is called per path (the search's budget check)."""
+    def paths(self, others: Mapping[str, set[int]], tick: Callable[[], None] | None = None) -> Iterator[Path]:
+        """Every path when a read of `loc` may return its coherent local value (the
+        thread's own latest write to `loc`, else the initial value: reading anything
+        older breaks coherence, which every model here has) or any value in
+        `others[loc]`, what the other threads may write; `tick()` is called per path
+        (the search's budget check)."""
         stack = [self.initial()]
         while stack:
             st = stack.pop()
-            for path in self._run(st, values, stack):
+            for path in self._run(st, others, stack):
                 if tick is not None:
                     tick()
                 yield path
@@ -117,8 +125,9 @@ class ThreadPaths:
             mask |= st.taint.get(name, 0)
         return mask
 
-    def _read_choices(self, loc: str, values: Mapping[str, set[int]]) -> list[int]:
-        return sorted(values.get(loc, {self.program.locations.get(loc, 0)}))
+    def _read_choices(self, loc: str, others: Mapping[str, set[int]], st: _State) -> list[int]:
+        local = st.own.get(loc, self.program.locations.get(loc, 0))
+        return sorted(others.get(loc, set()) | {local})
 
     def _run(self, st: _State, values, stack) -> Iterator[Path]:
         code = self.code
@@ -136,9 +145,7 @@ class ThreadPaths:
             t = type(instr)
             if t is Load:
                 loc, addr = self._loc(instr, st)
-                choices = self._read_choices(loc, values)
-                if not choices:
-                    return
+                choices = self._read_choices(loc, values, st)
                 for v in choices[1:]:
                     other = st.fork()
                     self._load(other, instr, loc, addr, v)
@@ -151,7 +158,7 @@ class ThreadPaths:
                 if instr.status is None:
                     # a seq_cst store is compiled to XCHG on x86 (C11 -> x86 mapping,
                     # Batty et al. POPL 2011 / the Cambridge mappings page): a locked write
-                    st.events.append(LocalEvent("W", loc, value, instr.order, instr, addr, data, st.ctrl,
+                    st.write(LocalEvent("W", loc, value, instr.order, instr, addr, data, st.ctrl,
                                                 locked=locked or instr.order is Order.SC))
                     continue
                 pair = st.excl
@@ -162,13 +169,13 @@ class ThreadPaths:
                 stack.append(fail)
                 if pair is None or st.events[pair].loc != loc:
                     return  # a store-exclusive with no matching load-exclusive only fails
-                st.events.append(LocalEvent("W", loc, value, instr.order, instr, addr, data, st.ctrl, rmw_of=pair))
+                st.write(LocalEvent("W", loc, value, instr.order, instr, addr, data, st.ctrl, rmw_of=pair))
                 st.regs[instr.status] = 0
                 st.taint[instr.status] = 0
             elif t is Rmw or t is Cas:
                 loc, addr = self._loc(instr, st)
                 rd, wr = _split_orders(instr.order)
-                choices = self._read_choices(loc, values)
+                choices = self._read_choices(loc, values, st)
                 for v in choices[1:]:
                     other = st.fork()
                     self._rmw(other, instr, loc, addr, v, rd, wr)
@@ -197,7 +204,7 @@ class ThreadPaths:
                 return
             elif t is Free:
                 # free() enters the allocator through a lock: like a locked write on TSO/PSO
-                st.events.append(LocalEvent("W", f"{instr.obj}.freed", 1, Order.NA, instr,
+                st.write(LocalEvent("W", f"{instr.obj}.freed", 1, Order.NA, instr,
                                             ctrl=st.ctrl, locked=True, free_of=instr.obj))
             elif t is ObjOp:
                 st.deltas[instr.obj] = st.deltas.get(instr.obj, 0) + instr.delta
@@ -228,7 +235,7 @@ class ThreadPaths:
                 rd = instr.fail_order
         st.events.append(LocalEvent("R", loc, old, rd, instr, addr, 0, st.ctrl, locked=True))
         if success:
-            st.events.append(LocalEvent("W", loc, new, wr, instr, addr, data, st.ctrl, rmw_of=index, locked=True))
+            st.write(LocalEvent("W", loc, new, wr, instr, addr, data, st.ctrl, rmw_of=index, locked=True))
         if instr.reg is not None:
             st.regs[instr.reg] = old
             st.taint[instr.reg] = 1 << index
@@ -246,41 +253,53 @@ def _lock_positions(code) -> set[int]:
 
 
 def value_sets(program: Program, threads: list[ThreadPaths],
-               tick: Callable[[], None] | None = None) -> dict[str, set[int]]:
-    """The fixpoint described in the module docstring. Round k reads only the values of
-    round k-1, so it holds exactly the values a chain of at most k dependent writes
-    produces (a write whose value depends on no read ends every chain); one execution
-    has at most the sum over threads of their longest path's dependent writes."""
-    values: dict[str, set[int]] = {loc: {v} for loc, v in program.locations.items()}
+               tick: Callable[[], None] | None = None) -> list[dict[str, set[int]]]:
+    """Per thread, the values it may write to each location: the fixpoint described in
+    the module docstring, each thread reading what the others may write. Round k reads
+    only the values of round k-1, so it holds exactly the values a chain of at most k
+    dependent writes produces (a write whose value depends on no read ends every chain);
+    one execution has at most the sum over threads of their longest path's dependent
+    writes."""
+    writable: list[dict[str, set[int]]] = [{} for _ in threads]
     # constants a store may write, reachable or not: C11 allows a value to come out of
     # thin air (`if (r) y = 1` read back as the cause of r), and a spurious value is
     # ruled out later by the models that forbid it
-    for tp in threads:
+    for k, tp in enumerate(threads):
         for instr in tp.code:
             constant = _constant_written(instr)
             if constant is not None:
-                values.setdefault(instr.loc, {program.locations.get(instr.loc, 0)}).add(constant)
+                writable[k].setdefault(instr.loc, set()).add(constant)
     rounds = 0
     while True:
         rounds += 1
-        snapshot = {loc: set(vs) for loc, vs in values.items()}
+        snapshot = [{loc: set(vs) for loc, vs in w.items()} for w in writable]
         chain = 0
         grew = False
-        for tp in threads:
+        for k, tp in enumerate(threads):
             longest = 0
-            for path in tp.paths(snapshot, tick):
+            for path in tp.paths(others_of(snapshot, k), tick):
                 dependent = 0
                 for ev in path.events:
                     if ev.kind == "W":
                         dependent += ev.data != 0
-                        seen = values.setdefault(ev.loc, {program.locations.get(ev.loc, 0)})
+                        seen = writable[k].setdefault(ev.loc, set())
                         if ev.value not in seen:
                             seen.add(ev.value)
                             grew = True
                 longest = max(longest, dependent)
             chain += longest
         if not grew or rounds > chain:
-            return values
+            return writable
+
+
+def others_of(writable: list[dict[str, set[int]]], k: int) -> dict[str, set[int]]:
+    """What the threads other than `k` may write, by location."""
+    out: dict[str, set[int]] = {}
+    for j, w in enumerate(writable):
+        if j != k:
+            for loc, vs in w.items():
+                out.setdefault(loc, set()).update(vs)
+    return out
 
 
 def _constant_written(instr) -> int | None:

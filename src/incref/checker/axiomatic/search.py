@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from incref.checker.axiomatic.graph import Execution, Layout, PlacedPath, Skeleton
-from incref.checker.axiomatic.paths import ThreadPaths, value_sets
+from incref.checker.axiomatic.paths import ThreadPaths, others_of, value_sets
 from incref.ir.program import Program
 from incref.models.axiomatic import relalg as ra
 from incref.models.axiomatic.cat import Model
@@ -58,17 +58,11 @@ def skeletons(program: Program, counter: Counter) -> Iterator[Skeleton]:
     """Every tuple of thread paths whose reads could all be matched by some write (each
     thread path enumerated counts as a visited partial graph, for the budgets)."""
     threads = [ThreadPaths(program, t) for t in program.threads]
-    values = value_sets(program, threads, counter.visit)
-    per_thread = [list(tp.paths(values, counter.visit)) for tp in threads]
+    writable = value_sets(program, threads, counter.visit)
+    per_thread = [list(tp.paths(others_of(writable, k), counter.visit)) for k, tp in enumerate(threads)]
     layout = Layout(program, per_thread)
     placed = [[layout.place(k, path) for path in paths] for k, paths in enumerate(per_thread)]
-    # values each thread can write to each location, over all its paths
-    writable = [{} for _ in per_thread]
-    for k, paths in enumerate(per_thread):
-        for path in paths:
-            for ev in path.events:
-                if ev.kind == "W":
-                    writable[k].setdefault(ev.loc, set()).add(ev.value)
+    # values each thread k or a later one may write, by location
     later: list[dict[str, set[int]]] = [{} for _ in range(len(per_thread) + 1)]
     for k in range(len(per_thread) - 1, -1, -1):
         merged = {loc: set(vs) for loc, vs in later[k + 1].items()}
