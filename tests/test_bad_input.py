@@ -228,7 +228,6 @@ def test_a_test_the_engine_cannot_express_is_one_line(capfd, monkeypatch, args, 
     assert_one_line_error(*incref(capfd, monkeypatch, *args, "--json"), words)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 11")
 def test_the_zoo_takes_every_model_name(capfd, monkeypatch):
     code, out, err = incref(capfd, monkeypatch, "zoo", "--models", "c11", "--schemes", "atomic",
                             "--scenarios", "concurrent-incref", "--json")

@@ -39,7 +39,8 @@ def mark(cell: zoo.Cell, short: bool = False) -> str:
 
 
 @click.command("zoo")
-@click.option("--models", multiple=True, metavar="M,...", help=f"Models to run (default: {', '.join(zoo.MODELS)}).")
+@click.option("--models", multiple=True, metavar="M,...",
+              help=f"Models to run (default: {', '.join(zoo.MODELS)}; c11 runs when named).")
 @click.option("--schemes", multiple=True, metavar="S,...", help="Schemes to run (default: all).")
 @click.option("--scenarios", multiple=True, metavar="NAME,...", help="Zoo scenarios to run (default: all).")
 @click.option("--timeout", type=float, default=10.0, show_default=True,
