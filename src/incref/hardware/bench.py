@@ -12,9 +12,9 @@ thread start are noise; the median and the spread (min..max) are reported; the c
 an empty loop of the same shape, measured the same way, is subtracted; and the machine
 is recorded (`environment.collect`). Each thread times its loop with its own CPU-time
 clock (`CLOCK_THREAD_CPUTIME_ID`), so time it spent descheduled by other processes does
-not count; a run is *clean* when every thread was on its core for nearly all of its
-wall time, i.e. the threads really overlapped, which a contended figure needs (`_runs`
-prefers clean runs and counts them). Contention: `threads` workers run at once, pinned to
+not count; a run is *clean* when the threads' loops overlapped for nearly all of their
+length with every thread on its core — a contended figure needs that (`_runs` prefers
+clean runs and counts them). Contention: `threads` workers run at once, pinned to
 distinct cores, on one shared object (`shared`) or one object each (`private`, every
 location on its own cache line)."""
 
@@ -37,9 +37,9 @@ from incref.schemes import apply_scheme, get, names as scheme_names
 from incref.schemes.base import Expansion
 
 START_COUNT = 1 << 40
-RUN_SECONDS = 0.002  # short runs: more of them escape preemption on a busy machine
+RUN_SECONDS = 0.001  # short runs: more of them escape preemption on a busy machine
 RUNS = 5
-CLEAN = 0.9     # share of its wall time a thread must spend on its core for a clean run
+CLEAN = 0.9     # `together` of a clean run
 ATTEMPTS = 8    # runs tried per run wanted
 SHARINGS = ("private", "shared")
 
@@ -163,12 +163,23 @@ class _Loop:
 
     def time(self, n: int) -> tuple[list[float], float]:
         """Run every thread's loop `n` times at once: (CPU ns per trip of each thread,
-        the smallest share of its wall time a thread was on a core)."""
+        how much the threads really ran together, see `together`)."""
         ctx = self.ctx_type(mem=self.mem, n=n, cpus=self.cpus, spin_mask=spin_mask(self.shared))
         if self.lib.incref_bench(ctypes.byref(ctx), 120.0) != 0:
             raise UsageError("the benchmark did not finish (threads could not start or it ran past 120 s)")
-        on_core = min(ctx.ns[t] / max(ctx.wall[t], 1) for t in range(self.nthreads))
-        return [ctx.ns[t] / n for t in range(self.nthreads)], on_core
+        return [ctx.ns[t] / n for t in range(self.nthreads)], together(ctx, self.nthreads)
+
+
+def together(ctx, nthreads: int) -> float:
+    """How truly simultaneous a run was, from 0 to 1: the smallest share of its own loop a
+    thread spent on a core (CPU time / wall time), lowered by how late the last thread
+    began relative to the shortest loop. Loops that end at different times are fine
+    (contention is rarely fair), loops that did not start together or were descheduled
+    are not."""
+    spans = [max(ctx.ended[t] - ctx.began[t], 1) for t in range(nthreads)]
+    on_core = min(min(ctx.ns[t] / spans[t], 1.0) for t in range(nthreads))
+    skew = max(ctx.began[t] for t in range(nthreads)) - min(ctx.began[t] for t in range(nthreads))
+    return on_core * max(0.0, 1.0 - skew / min(spans))
 
 
 def _compile_loop(program: Program, bodies: dict[int, list[Instr]] | dict[int, list[str]]) -> _Loop:
@@ -180,21 +191,21 @@ def _compile_loop(program: Program, bodies: dict[int, list[Instr]] | dict[int, l
 
 def _runs(loop: _Loop, n: int, runs: int, timed: tuple[int, ...]) -> tuple[list[float], int]:
     """`runs` timings (mean CPU ns per trip over the `timed` threads), preferring clean
-    runs — every thread on its core for ≥ CLEAN of its wall time, so that the threads
-    really ran at the same time (a contended figure needs both). Tries up to
+    runs — `together` ≥ CLEAN: the threads really ran at the same time (a contended
+    figure needs that) and nothing else ran in between. Tries up to
     `ATTEMPTS`×`runs` times; returns the timings and how many were clean (the rest are
     the least disturbed of the others)."""
     clean: list[float] = []
     others: list[tuple[float, float]] = []
     for _ in range(ATTEMPTS * runs):
-        times, on_core = loop.time(n)
+        times, overlap = loop.time(n)
         value = statistics.fmean(times[t] for t in timed)
-        if on_core >= CLEAN:
+        if overlap >= CLEAN:
             clean.append(value)
             if len(clean) == runs:
                 break
         else:
-            others.append((on_core, value))
+            others.append((overlap, value))
     others.sort(reverse=True)
     return clean + [value for _, value in others[: runs - len(clean)]], len(clean)
 
@@ -203,8 +214,8 @@ def _measure(loop: _Loop, empty: _Loop, runs: int, timed: tuple[int, ...]) -> tu
     """(ns per loop trip of each run, ns per trip of the empty loop, trips per run,
     clean runs)."""
     n = 1_000
-    while True:  # calibrate (and warm up): one run of about RUN_SECONDS
-        per = max(loop.time(n)[0])
+    while True:  # calibrate (and warm up) on the slowest of 3 runs: runs of about RUN_SECONDS
+        per = max(max(loop.time(n)[0]) for _ in range(3))
         if per * n >= RUN_SECONDS * 1e9 or n >= 1 << 30:
             break
         n = min(1 << 30, int(n * max(2.0, RUN_SECONDS * 1e9 / max(per * n, 1.0))))

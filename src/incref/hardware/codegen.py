@@ -377,12 +377,12 @@ struct ctx {
     i64 jitter;          /* max random delay (pause steps) after the start barrier */
     u64 spin_mask;       /* see SPIN */
     _Atomic int stop;    /* set by the watchdog */
-    _Atomic int finished;
     _Atomic int bar_count;
     _Atomic int bar_sense;
     i64 done[NTHREADS];  /* iterations each thread completed */
     i64 ns[NTHREADS];    /* benchmark: CPU nanoseconds of each thread's loop */
-    i64 wall[NTHREADS];  /* benchmark: wall-clock nanoseconds of each thread's loop */
+    i64 began[NTHREADS]; /* benchmark: CLOCK_MONOTONIC ns when each thread's loop began */
+    i64 ended[NTHREADS]; /* ... and ended */
 };
 
 static void pin(const struct ctx *c, int tid) {
@@ -439,16 +439,22 @@ static int run_workers(struct ctx *c, void *(*workers[])(void *), double deadlin
             status = -1;
             break;
         }
-    double end = now_s() + deadline_s;
-    while (status == 0 && atomic_load(&c->finished) < NTHREADS) {
-        struct timespec nap = {0, 5000000};
-        nanosleep(&nap, 0);
-        if (deadline_s > 0 && now_s() > end) {
-            atomic_store(&c->stop, 1);
-            status = 1;
-        }
-    }
-    for (int t = 0; t < started; t++) pthread_join(th[t], 0);
+    /* wait in the kernel, not by polling, so that the waiting thread never takes a core
+       from a worker; at the deadline, stop everyone */
+    struct timespec end;
+    clock_gettime(CLOCK_REALTIME, &end);
+    end.tv_sec += (time_t)deadline_s;
+    end.tv_nsec += (long)((deadline_s - (double)(time_t)deadline_s) * 1e9);
+    if (end.tv_nsec >= 1000000000L) { end.tv_sec += 1; end.tv_nsec -= 1000000000L; }
+    int t = 0;
+    if (deadline_s > 0)
+        for (; t < started; t++)
+            if (pthread_timedjoin_np(th[t], 0, &end) == ETIMEDOUT) {
+                atomic_store(&c->stop, 1);
+                if (status == 0) status = 1;
+                break;
+            }
+    for (; t < started; t++) pthread_join(th[t], 0);
     return status;
 }
 """
@@ -567,7 +573,6 @@ static void *worker{t}(void *arg) {{
         {' '.join(saves)}
     }}
     c->done[{t}] = i;
-    atomic_fetch_add(&c->finished, 1);
     return 0;
 }}
 """
@@ -576,10 +581,11 @@ static void *worker{t}(void *arg) {{
 
 def bench_source(program: Program, bodies: dict[int, list[str]]) -> str:
     """The C file for a benchmark: each thread `t` of `bodies` waits at the start barrier,
-    then runs its statements `c->n` times on the one shared slot and records the wall
-    time and the CPU time (CLOCK_THREAD_CPUTIME_ID) of the whole loop in `c->wall[t]` and
-    `c->ns[t]`: the clocks cost nothing per iteration, and their ratio says whether the
-    thread was descheduled meanwhile. `bodies` come from `ThreadEmitter.body` (a scheme's IR) or are
+    then runs its statements `c->n` times on the one shared slot and records the CPU
+    time (CLOCK_THREAD_CPUTIME_ID) of the whole loop in `c->ns[t]` and when it began and
+    ended (CLOCK_MONOTONIC) in `c->began[t]`, `c->ended[t]`: the clocks cost nothing per
+    iteration, and together they say whether the thread was descheduled meanwhile and
+    whether the threads' loops overlapped. `bodies` come from `ThreadEmitter.body` (a scheme's IR) or are
     written by hand in incref itself; never from input."""
     layout = Layout.of(program)
     out = [prelude(len(bodies)), f"#define NLOC {max(len(layout.slots), 1)}"]
@@ -595,16 +601,16 @@ static void *worker{t}(void *arg) {{
     {decl}
     pin(c, {t});
     barrier(c, &sense);
-    double start = clock_s(CLOCK_THREAD_CPUTIME_ID), wall = now_s();
+    c->began[{t}] = (i64)(now_s() * 1e9);
+    double start = clock_s(CLOCK_THREAD_CPUTIME_ID);
     for (i64 i = 0; i < c->n; i++) {{
             {lines}
     L_end:
         CB();
     }}
     c->ns[{t}] = (i64)((clock_s(CLOCK_THREAD_CPUTIME_ID) - start) * 1e9);
-    c->wall[{t}] = (i64)((now_s() - wall) * 1e9);
+    c->ended[{t}] = (i64)(now_s() * 1e9);
     (void)flag; (void)mem;
-    atomic_fetch_add(&c->finished, 1);
     return 0;
 }}""")
     out.append("static void *(*workers[NTHREADS])(void *) = {"

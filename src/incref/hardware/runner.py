@@ -115,9 +115,9 @@ def context_type(nthreads: int) -> type[ctypes.Structure]:
     return type("Ctx", (ctypes.Structure,), {"_fields_": [
         ("mem", ctypes.POINTER(i64)), ("rows", ctypes.POINTER(i64)), ("n", i64),
         ("cpus", ctypes.POINTER(ctypes.c_int)), ("seed", ctypes.c_uint64), ("jitter", i64), ("spin_mask", ctypes.c_uint64),
-        ("stop", ctypes.c_int), ("finished", ctypes.c_int), ("bar_count", ctypes.c_int),
+        ("stop", ctypes.c_int), ("bar_count", ctypes.c_int),
         ("bar_sense", ctypes.c_int), ("done", i64 * nthreads), ("ns", i64 * nthreads),
-        ("wall", i64 * nthreads),
+        ("began", i64 * nthreads), ("ended", i64 * nthreads),
     ]})
 
 
