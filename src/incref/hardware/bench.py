@@ -6,15 +6,16 @@ object `apply_scheme` laid out), compiled by `codegen` exactly as `incref run` c
 scenarios — so what is timed is what the model checker proved things about. The count
 starts high (2^40, or immortal), so the decref never frees and the loop is steady.
 
-Measurement hygiene after pyperf (psf/pyperf, `_runner.py`, `_bench.py`): one warm-up run
-is discarded; then several runs, each long enough (~`RUN_SECONDS`) that the clock and
-thread start are noise; the median and the spread (min..max) are reported; the cost of
-an empty loop of the same shape, measured the same way, is subtracted; and the machine
-is recorded (`environment.collect`). Each thread times its loop with its own CPU-time
-clock (`CLOCK_THREAD_CPUTIME_ID`), so time it spent descheduled by other processes does
-not count; a run is *clean* when the threads' loops overlapped for nearly all of their
-length with every thread on its core — a contended figure needs that (`_runs` prefers
-clean runs and counts them). Contention: `threads` workers run at once, pinned to
+Measurement hygiene after pyperf (psf/pyperf, `_runner.py`, `_bench.py`): warm-up runs
+(the calibration) are discarded; then several runs of ~`RUN_SECONDS` each — long against
+the clock's cost and the thread start, short against a scheduler time slice, so that on
+a busy machine most of them run undisturbed; the median and the spread (min..max) are
+reported; the cost of an empty loop of the same shape, measured the same way, is
+subtracted; and the machine is recorded (`environment.collect`). Each thread times its
+loop with its own CPU-time clock (`CLOCK_THREAD_CPUTIME_ID`), so time it spent
+descheduled does not count; a run is *clean* when the threads started together and
+stayed on their cores (`together`) — a contended figure needs that, else the threads
+merely took turns (`_runs` prefers clean runs and counts them). Contention: `threads` workers run at once, pinned to
 distinct cores, on one shared object (`shared`) or one object each (`private`, every
 location on its own cache line)."""
 
