@@ -100,7 +100,7 @@ def test_watchdog_stops_a_stuck_run_and_joins_its_threads():
     elapsed = time.perf_counter() - start
     assert result.timed_out and not result.complete
     assert result.iterations < 1_000
-    assert elapsed < 5.0
+    assert elapsed < 15.0  # compile included; without the watchdog it never returns
     # every worker was joined: a second run of the same library starts from a clean slate
     assert run(stuck, 1, deadline=0.3).timed_out
 
