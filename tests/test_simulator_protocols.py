@@ -11,16 +11,16 @@ from incref.simulator import protocols
 GOOD = """
 table cache
 states  I:- M:rwo
-events  Load Store
-state | Load   | Store
-I     | GetS/M | GetM/M
-M     | hit    | hit
+events  Load Store Replacement OtherGetS OtherGetM OtherPutM Data DataExcl NoData
+state | Load   | Store  | Replacement | OtherGetS  | OtherGetM  | OtherPutM | Data | DataExcl | NoData
+I     | GetS/M | GetM/M | -           | /I         | /I         | /I        | -    | -        | -
+M     | hit    | hit    | PutM/I      | data>req/I | data>req/I | -         | -    | -        | -
 
 table home
 states  X:
 events  GetS GetM PutM
 state | GetS     | GetM     | PutM
-X     | data>req | data>req | -
+X     | data>req | data>req | mem<data
 """
 
 
@@ -47,7 +47,7 @@ def test_a_good_table_parses():
     proto = protocols.parse(GOOD, name="tiny", interconnect="bus")
     cell = proto.cache.cell("I", "Load")
     assert (cell.kind, cell.actions, cell.next) == ("do", ("GetS",), "M")
-    assert proto.home.cell("X", "PutM").kind == "impossible"
+    assert proto.cache.cell("M", "OtherPutM").kind == "impossible"
 
 
 def _error(text: str) -> InputError:
@@ -57,18 +57,20 @@ def _error(text: str) -> InputError:
 
 
 def test_missing_cell_is_refused_with_its_line():
-    err = _error(GOOD.replace("I     | GetS/M | GetM/M", "I     | GetS/M"))
-    assert "missing cell (I, Store)" in str(err)
+    row = next(line for line in GOOD.splitlines() if line.startswith("I "))
+    err = _error(GOOD.replace(row, row.rsplit("|", 1)[0]))
+    assert "missing cell (I, NoData): row I has 8 cells for 9 events" in str(err)
     assert err.file == "bad.coh" and err.line == 6
 
 
 def test_missing_row_is_refused():
-    err = _error(GOOD.replace("M     | hit    | hit\n", ""))
+    err = _error("\n".join(line for line in GOOD.splitlines() if not line.startswith("M ")))
     assert "missing cell (M, Load)" in str(err)
 
 
 def test_duplicate_cell_is_refused():
-    err = _error(GOOD.replace("M     | hit    | hit", "M     | hit    | hit\nM     | hit    | hit"))
+    row = next(line for line in GOOD.splitlines() if line.startswith("M "))
+    err = _error(GOOD.replace(row, row + "\n" + row))
     assert "duplicate cell (M, Load)" in str(err) and err.line == 8
 
 
@@ -76,7 +78,7 @@ def test_duplicate_cell_is_refused():
     (("GetS/M", "GetS/Q"), "unknown next state 'Q'"),
     (("GetS/M", "Fetch/M"), "unknown action 'Fetch'"),
     (("events  Load Store", "events  Load Load"), "event Load listed twice"),
-    (("state | Load   | Store", "state | Store  | Load"), "header row must list the events in order"),
+    (("state | Load   | Store ", "state | Store  | Load  "), "header row must list the events in order"),
     (("table home", "table memory"), "expected `table cache` or `table home`"),
 ])
 def test_malformed_tables_are_refused(change, message):
@@ -97,3 +99,13 @@ def test_with_cell_rewrites_one_cell_only():
     assert proto.cache.cell("S", "OtherGetM").next == "I"
     changed = [k for k in proto.cache.cells if proto.cache.cells[k] != broken.cache.cells[k]]
     assert changed == [("S", "OtherGetM")]
+
+
+def test_a_table_without_an_event_the_engine_raises_is_refused():
+    """A bus table given for a directory lacks the forwarded-request columns."""
+    from incref.simulator.protocols import msi
+
+    with pytest.raises(InputError, match="a directory raises the events FwdGetS, FwdGetM"):
+        protocols.parse(msi.BUS, name="msi", interconnect="directory")
+    with pytest.raises(InputError, match="a bus carries the requests GetS, GetM, PutM, not PutS"):
+        protocols.parse(msi.BUS.replace("| /I          | /S", "| PutS/I      | /S"), name="msi", interconnect="bus")

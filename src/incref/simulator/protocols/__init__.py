@@ -53,6 +53,20 @@ HOME_ACTIONS = frozenset({
 })
 ROLES = {"cache": CACHE_ACTIONS, "home": HOME_ACTIONS}
 
+# The events the engine raises, per interconnect and role (a table may list more).
+ENGINE_EVENTS = {
+    "bus": {
+        "cache": ("Load", "Store", "Replacement", "OtherGetS", "OtherGetM", "OtherPutM", "Data", "DataExcl", "NoData"),
+        "home": ("GetS", "GetM", "PutM"),
+    },
+    "directory": {
+        "cache": ("Load", "Store", "Replacement", "FwdGetS", "FwdGetM", "Inv", "PutAck", "Data", "DataAcks",
+                  "DataExcl", "InvAck", "LastInvAck"),
+        "home": ("GetS", "GetM", "GetMOwner", "PutS", "PutSLast", "PutM", "PutMNonOwner", "Data"),
+    },
+}
+BUS_REQUESTS = ("GetS", "GetM", "PutM")  # a shared block leaves a snooping cache silently
+
 IMPOSSIBLE = "-"
 STALL = "stall"
 
@@ -161,6 +175,15 @@ def parse(text: str, *, name: str, interconnect: str, file: str = "<protocol>", 
     for role in ROLES:
         if role not in tables:
             raise InputError(f"protocol has no `table {role}`", file, None)
+        missing = [e for e in ENGINE_EVENTS[interconnect][role] if e not in tables[role].events]
+        if missing:
+            raise InputError(f"table {role}: a {interconnect} raises the events {', '.join(missing)}, "
+                             "which the table has no column for", file, None)
+    if interconnect == "bus":
+        odd = sorted({a for c in tables["cache"].cells.values() for a in c.actions if a in REQUESTS} - set(BUS_REQUESTS))
+        if odd:
+            raise InputError(f"table cache: a bus carries the requests {', '.join(BUS_REQUESTS)}, not {', '.join(odd)}",
+                             file, None)
     return Protocol(name=name, interconnect=interconnect, cache=tables["cache"], home=tables["home"], source=source)
 
 
@@ -204,8 +227,9 @@ def _parse_table(role: str, lines: list[tuple[int, str]], file: str, start: int)
         if state not in states:
             raise InputError(f"table {role}: row for undeclared state {state!r}", file, lineno, 1, line)
         if len(texts) != len(events):
-            missing = events[len(texts)] if len(texts) < len(events) else None
-            what = f"missing cell ({state}, {missing})" if missing else "more cells than events"
+            what = (f"missing cell ({state}, {events[len(texts)]}): row {state} has {len(texts)} cells for "
+                    f"{len(events)} events, read left to right" if len(texts) < len(events)
+                    else f"row {state} has {len(texts)} cells for {len(events)} events")
             raise InputError(f"table {role}: {what}", file, lineno, len(line) + 1, line)
         for event, text in zip(events, texts):
             if (state, event) in cells:
