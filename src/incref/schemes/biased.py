@@ -229,7 +229,10 @@ class Biased(Scheme):
         taken = {obj.name: x.reg("queued") for obj in owned}
         code = [Lock(BUCKET)]
         for obj in owned:
-            code += [Load(taken[obj.name], _queued(obj), Order.NA), Store(_queued(obj), Const(0), Order.NA)]
+            empty = x.label("empty")
+            code += [Load(taken[obj.name], _queued(obj), Order.NA),
+                     Branch(BinOp("==", Reg(taken[obj.name]), Const(0)), empty),
+                     Store(_queued(obj), Const(0), Order.NA), Label(empty)]
         code += [Store(_exited(x.tid), Const(1), Order.NA), Unlock(BUCKET)]
         for obj in owned:
             skip = x.label("empty")
