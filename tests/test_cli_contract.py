@@ -12,8 +12,10 @@ so output written below Python (a compiled runner) still counts as stdout."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -282,3 +284,27 @@ def test_a_timeout_ends_the_run_as_incomplete(args):
     assert proc.returncode == 3, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["verdict"] == "incomplete" and doc["stats"]["complete"] is False
+
+
+@pytest.mark.parametrize("args", [
+    pytest.param(("simulate", "incref-race", "--set", "threads=4", "--set", "ops=2"), id="simulate"),
+    pytest.param(("check", "incref-race", "--set", "threads=8", "--set", "ops=2", "--model", "armv8"),
+                 id="check axiomatic", marks=pytest.mark.xfail(strict=True, reason="finding 15")),
+    pytest.param(("zoo",), id="zoo", marks=pytest.mark.xfail(strict=True, reason="finding 16")),
+])
+def test_ctrl_c_gives_the_partial_result_as_incomplete(args):
+    """Issue 3: "Ctrl-C prints the partial result as incomplete" (exit 3, the JSON document
+    still whole). Each run takes far longer than the wait before the signal."""
+    proc = subprocess.Popen([INCREF, *args, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(3.0)
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("still running 10 s after Ctrl-C")
+    assert proc.returncode == 3 and "Traceback" not in err, err
+    assert "incomplete" in out
+    json.loads(out)
