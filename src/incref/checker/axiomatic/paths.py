@@ -14,7 +14,7 @@ Events here are local to the thread (indices into `Path.events`); `graph.py` num
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Mapping
 
 from incref.ir.program import (
@@ -43,6 +43,7 @@ class LocalEvent:
     locked: bool = False
     flavour: str = ""  # "ldapr" for LDAPR loads
     free_of: str | None = None  # the object a Free event frees
+    depth: int = 0  # dependent writes behind this value (see `value_sets`)
 
 
 @dataclass(frozen=True)
@@ -66,15 +67,24 @@ class _State:
     deltas: dict[str, int] = field(default_factory=dict)
     excl: int | None = None  # index of the pending exclusive load
     steps: int = 0
-    own: dict[str, int] = field(default_factory=dict)  # location -> this thread's latest write
+    own: dict[str, tuple[int, int]] = field(default_factory=dict)  # location -> latest own (value, depth)
 
     def fork(self) -> "_State":
         return _State(self.pc, dict(self.regs), dict(self.taint), self.ctrl, list(self.events),
                       dict(self.deltas), self.excl, self.steps, dict(self.own))
 
     def write(self, event: "LocalEvent") -> None:
+        """Record a write; its depth is one more than the deepest read its value uses."""
+        depth = 0
+        mask = event.data
+        while mask:
+            low = mask & -mask
+            mask ^= low
+            depth = max(depth, self.events[low.bit_length() - 1].depth + 1)
+        if depth:
+            event = replace(event, depth=depth)
         self.events.append(event)
-        self.own[event.loc] = event.value
+        self.own[event.loc] = (event.value, depth)
 
 
 def _split_orders(order: Order) -> tuple[Order, Order]:
@@ -98,11 +108,12 @@ class ThreadPaths:
         regs = {r: v for (t, r), v in self.program.init_regs.items() if t == self.tid}
         return _State(regs=regs)
 
-    def paths(self, others: Mapping[str, set[int]], tick: Callable[[], None] | None = None) -> Iterator[Path]:
+    def paths(self, others: Mapping[str, Mapping[int, int]], tick: Callable[[], None] | None = None) -> Iterator[Path]:
         """Every path when a read of `loc` may return its coherent local value (the
         thread's own latest write to `loc`, else the initial value: reading anything
         older breaks coherence, which every model here has) or any value in
-        `others[loc]`, what the other threads may write; `tick()` is called per path
+        `others[loc]` (value -> depth), what the other threads may write; `tick()` is
+        called per path
         (the search's budget check)."""
         stack = [self.initial()]
         while stack:
@@ -125,9 +136,12 @@ class ThreadPaths:
             mask |= st.taint.get(name, 0)
         return mask
 
-    def _read_choices(self, loc: str, others: Mapping[str, set[int]], st: _State) -> list[int]:
-        local = st.own.get(loc, self.program.locations.get(loc, 0))
-        return sorted(others.get(loc, set()) | {local})
+    def _read_choices(self, loc: str, others: Mapping[str, Mapping[int, int]], st: _State) -> list[tuple[int, int]]:
+        """(value, depth) pairs a read of `loc` may return."""
+        value, depth = st.own.get(loc, (self.program.locations.get(loc, 0), 0))
+        choices = dict(others.get(loc, {}))
+        choices[value] = min(depth, choices.get(value, depth))
+        return sorted(choices.items())
 
     def _run(self, st: _State, values, stack) -> Iterator[Path]:
         code = self.code
@@ -146,11 +160,11 @@ class ThreadPaths:
             if t is Load:
                 loc, addr = self._loc(instr, st)
                 choices = self._read_choices(loc, values, st)
-                for v in choices[1:]:
+                for choice in choices[1:]:
                     other = st.fork()
-                    self._load(other, instr, loc, addr, v)
+                    self._load(other, instr, loc, addr, *choice)
                     stack.append(other)
-                self._load(st, instr, loc, addr, choices[0])
+                self._load(st, instr, loc, addr, *choices[0])
             elif t is Store:
                 loc, addr = self._loc(instr, st)
                 value = evaluate(instr.value, st.regs)
@@ -176,9 +190,9 @@ class ThreadPaths:
                 loc, addr = self._loc(instr, st)
                 rd, wr = _split_orders(instr.order)
                 choices = self._read_choices(loc, values, st)
-                for v in choices[1:]:
+                for choice in choices[1:]:
                     other = st.fork()
-                    self._rmw(other, instr, loc, addr, v, rd, wr)
+                    self._rmw(other, instr, loc, addr, choice, rd, wr)
                     stack.append(other)
                 self._rmw(st, instr, loc, addr, choices[0], rd, wr)
             elif t is Fence:
@@ -211,17 +225,18 @@ class ThreadPaths:
             else:
                 raise NotImplementedError(f"axiomatic engine: instruction {instr!r}")
 
-    def _load(self, st: _State, instr: Load, loc: str, addr: int, value: int) -> None:
+    def _load(self, st: _State, instr: Load, loc: str, addr: int, value: int, depth: int) -> None:
         index = len(st.events)
         st.events.append(LocalEvent("R", loc, value, instr.order, instr, addr, 0, st.ctrl,
-                                    flavour=instr.kind))
+                                    flavour=instr.kind, depth=depth))
         if instr.exclusive:
             st.excl = index
         if instr.reg is not None:
             st.regs[instr.reg] = value
             st.taint[instr.reg] = 1 << index
 
-    def _rmw(self, st: _State, instr, loc: str, addr: int, old: int, rd: Order, wr: Order) -> None:
+    def _rmw(self, st: _State, instr, loc: str, addr: int, choice: tuple[int, int], rd: Order, wr: Order) -> None:
+        old, depth = choice
         index = len(st.events)
         if type(instr) is Rmw:
             new = RMW_OPS[instr.op](old, evaluate(instr.operand, st.regs))
@@ -233,7 +248,7 @@ class ThreadPaths:
             data = self._taint(instr.desired, st) | self._taint(instr.expected, st)
             if not success:
                 rd = instr.fail_order
-        st.events.append(LocalEvent("R", loc, old, rd, instr, addr, 0, st.ctrl, locked=True))
+        st.events.append(LocalEvent("R", loc, old, rd, instr, addr, 0, st.ctrl, locked=True, depth=depth))
         if success:
             st.write(LocalEvent("W", loc, new, wr, instr, addr, data, st.ctrl, rmw_of=index, locked=True))
         if instr.reg is not None:
@@ -253,14 +268,14 @@ def _lock_positions(code) -> set[int]:
 
 
 def value_sets(program: Program, threads: list[ThreadPaths],
-               tick: Callable[[], None] | None = None) -> list[dict[str, set[int]]]:
-    """Per thread, the values it may write to each location: the fixpoint described in
-    the module docstring, each thread reading what the others may write. Round k reads
-    only the values of round k-1, so it holds exactly the values a chain of at most k
-    dependent writes produces (a write whose value depends on no read ends every chain);
-    one execution has at most the sum over threads of their longest path's dependent
-    writes."""
-    writable: list[dict[str, set[int]]] = [{} for _ in threads]
+               tick: Callable[[], None] | None = None) -> list[dict[str, dict[int, int]]]:
+    """Per thread, the values it may write to each location, each with its depth: the
+    fewest dependent writes (writes whose value uses a read) a chain producing it needs.
+    A fixpoint in which each thread reads what the others may write. A chain uses each
+    write event once, and one execution has at most the sum over threads of their
+    longest path's dependent writes, so deeper values are dropped: that bounds the
+    fixpoint and keeps spurious values few."""
+    writable: list[dict[str, dict[int, int]]] = [{} for _ in threads]
     # constants a store may write, reachable or not: C11 allows a value to come out of
     # thin air (`if (r) y = 1` read back as the cause of r), and a spurious value is
     # ruled out later by the models that forbid it
@@ -268,37 +283,43 @@ def value_sets(program: Program, threads: list[ThreadPaths],
         for instr in tp.code:
             constant = _constant_written(instr)
             if constant is not None:
-                writable[k].setdefault(instr.loc, set()).add(constant)
-    rounds = 0
+                writable[k].setdefault(instr.loc, {})[constant] = 0
     while True:
-        rounds += 1
-        snapshot = [{loc: set(vs) for loc, vs in w.items()} for w in writable]
+        snapshot = [{loc: dict(vs) for loc, vs in w.items()} for w in writable]
+        found: list[dict[str, dict[int, int]]] = [{} for _ in threads]
         chain = 0
-        grew = False
         for k, tp in enumerate(threads):
             longest = 0
             for path in tp.paths(others_of(snapshot, k), tick):
                 dependent = 0
                 for ev in path.events:
                     if ev.kind == "W":
-                        dependent += ev.data != 0
-                        seen = writable[k].setdefault(ev.loc, set())
-                        if ev.value not in seen:
-                            seen.add(ev.value)
-                            grew = True
+                        dependent += ev.depth > 0
+                        seen = found[k].setdefault(ev.loc, {})
+                        seen[ev.value] = min(ev.depth, seen.get(ev.value, ev.depth))
                 longest = max(longest, dependent)
             chain += longest
-        if not grew or rounds > chain:
+        grew = False
+        for k, w in enumerate(found):
+            for loc, vs in w.items():
+                have = writable[k].setdefault(loc, {})
+                for value, depth in vs.items():
+                    if depth <= chain and depth < have.get(value, chain + 1):
+                        have[value] = depth
+                        grew = True
+        if not grew:
             return writable
 
 
-def others_of(writable: list[dict[str, set[int]]], k: int) -> dict[str, set[int]]:
-    """What the threads other than `k` may write, by location."""
-    out: dict[str, set[int]] = {}
+def others_of(writable: list[dict[str, dict[int, int]]], k: int) -> dict[str, dict[int, int]]:
+    """What the threads other than `k` may write, by location (value -> least depth)."""
+    out: dict[str, dict[int, int]] = {}
     for j, w in enumerate(writable):
         if j != k:
             for loc, vs in w.items():
-                out.setdefault(loc, set()).update(vs)
+                merged = out.setdefault(loc, {})
+                for value, depth in vs.items():
+                    merged[value] = min(depth, merged.get(value, depth))
     return out
 
 

@@ -67,7 +67,7 @@ def skeletons(program: Program, counter: Counter) -> Iterator[Skeleton]:
     for k in range(len(per_thread) - 1, -1, -1):
         merged = {loc: set(vs) for loc, vs in later[k + 1].items()}
         for loc, vs in writable[k].items():
-            merged.setdefault(loc, set()).update(vs)
+            merged.setdefault(loc, set()).update(vs)  # the values (keys), depths aside
         later[k] = merged
 
     chosen: list[PlacedPath] = []
