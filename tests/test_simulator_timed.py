@@ -95,3 +95,9 @@ def test_loads_forward_from_the_store_buffer():
     prog = body("plain", 1, "private")
     assert timed.run(prog, Config(load("mesi")), 100).extra["loads_forwarded"] == 2 * 100 - 1
     assert timed.run(prog, Config(load("mesi"), store_buffers=False), 100).extra["loads_forwarded"] == 0
+
+
+def test_without_a_compiler_the_python_loop_runs(monkeypatch):
+    monkeypatch.setenv("CC", "/nonexistent/cc")
+    result = timed.run(body("plain", 1, "private"), Config(load("msi")), 10)
+    assert result.extra["kernel"] == "python" and result.operations == 4 * 10

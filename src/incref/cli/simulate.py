@@ -36,7 +36,8 @@ from incref.simulator.timed import KERNELS, LATENCIES
 @click.option("--latency", "latency", multiple=True, metavar="NAME=CYCLES",
               help=f"Timed mode latency ({', '.join(f'{k}={v}' for k, v in LATENCIES.items())}).")
 @click.option("--ratios", is_flag=True, help="Timed mode: predicted cost ratios beside `incref bench`'s measured ones.")
-@click.option("--kernel", type=click.Choice(KERNELS), default="c", show_default=True, help="Timed mode hot loop.")
+@click.option("--kernel", type=click.Choice(KERNELS), default="auto", show_default=True,
+              help="Timed mode hot loop: C when a compiler is available (auto), or Python.")
 @click.option("--max-states", type=click.IntRange(min=1), default=None, help="Exhaustive: stop after this many states.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="Exhaustive: stop after this many seconds.")
 @json_option

@@ -56,7 +56,7 @@ LATENCY_NOTES = {
     "fence": "mfence after the store buffer drained",
 }
 MAX_TRACE = 100_000
-KERNELS = ("c", "python")
+KERNELS = ("auto", "c", "python")
 
 
 def latencies(overrides: Mapping[str, int] | None = None) -> dict[str, int]:
@@ -252,10 +252,11 @@ class TimedResult:
 
 
 def run(program: Program, config: Config, iterations: int, lat: Mapping[str, int] | None = None,
-        kernel: str = "c") -> TimedResult:
+        kernel: str = "auto") -> TimedResult:
     """Each thread of `program` (engine level) runs its code `iterations` times. `kernel`
     "c" runs the hot loop compiled (the C compiler `incref run` uses), "python" in Python;
-    both compute the same numbers (tests/test_simulator_timed.py)."""
+    both compute the same numbers (tests/test_simulator_timed.py); "auto" is "c" when a C
+    compiler is available, else "python" (slower: the result says which ran)."""
     if iterations < 1:
         raise UsageError(f"--iterations must be at least 1 (got {iterations})")
     if kernel not in KERNELS:
@@ -264,6 +265,8 @@ def run(program: Program, config: Config, iterations: int, lat: Mapping[str, int
     machine = Machine(program, config)
     compiled = compile_protocol(machine, lat)
     traces = [trace(program, i, machine.loc_index) for i in range(machine.cores)]
+    if kernel == "auto":
+        kernel = "c" if _have_compiler() else "python"
     loop = _run_c if kernel == "c" else _run
     if kernel == "c":
         _kernel()  # compile (or load from the cache) before the clock starts
@@ -412,6 +415,16 @@ void incref_timed(const int32_t *table, const int32_t *nxt, const int64_t *cost,
     for (int c = 0; c < cores; c++) if (drained[c] > clocks[c]) clocks[c] = drained[c];
 }
 """
+
+
+def _have_compiler() -> bool:
+    from incref.hardware.compile import CompilerError, find_compiler
+
+    try:
+        find_compiler()
+    except CompilerError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=1)
