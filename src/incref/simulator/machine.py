@@ -110,6 +110,8 @@ class Machine:
                 self._freed_line[f] = self.loc_index[obj.freed]
         self._writes = {st: "w" in p for st, p in self.cache.permissions.items()}
         self._reads = {st: "r" in p for st, p in self.cache.permissions.items()}
+        self._fp = tuple(frozenset((loc,)) for loc in self.locs)
+        self._transitions: dict[tuple, Transition] = {}
         self._labels = tuple(tuple(describe(i) for i in code) for code in self.codes)
         self.counts: dict[tuple[str, str, str], int] = {}  # (role, state, event) -> times taken
         self.messages: dict[str, int] = {}  # message type -> times sent
@@ -154,13 +156,13 @@ class Machine:
                     cstate = lst[0][i][0]
                     if self.cache.cell(cstate, "Replacement").kind == "do":
                         name = self.locs[line]
-                        out.append(Transition(i, ("evict", line), f"evict {name}", frozenset(), frozenset((name,))))
+                        out.append(self._transition(i, ("evict", line), f"evict {name}", frozenset(), self._fp[line]))
         for key, msgs in net:
             msg = msgs[0]
             if self._message_cell(lines, key[1], msg).kind != "stall":
                 name = self.locs[msg[1]]
-                out.append(Transition(key[1], ("deliver", key), f"{msg[0]} {name} to {self.node(key[1])}",
-                                      frozenset(), frozenset((name,))))
+                out.append(self._transition(key[1], ("deliver", key, msg[0], msg[1]),
+                                            f"{msg[0]} {name} to {self.node(key[1])}", frozenset(), self._fp[msg[1]]))
         return out
 
     def waiting(self, state, thread: int) -> bool:
@@ -257,16 +259,16 @@ class Machine:
         if isinstance(instr, (Lock, Unlock, Free)):
             loc = instr.lock if not isinstance(instr, Free) else self.program.objects[instr.obj].freed
         elif isinstance(instr, Fence):
-            return Transition(i, ("exec", None), label)
+            return self._transition(i, ("exec", None), label)
         else:
             loc = self.core._location(i, instr, regs)
         line = self.loc_index[loc]
         if isinstance(instr, Load):
             if self.model.forward(sb, line) is not None:
-                return Transition(i, ("exec", line), label)
+                return self._transition(i, ("exec", line), label)
             return self._access(i, line, "Load", lines, ("exec", line), label)
         if isinstance(instr, Store) and self.model.buffers(instr):
-            return Transition(i, ("exec", line), label)
+            return self._transition(i, ("exec", line), label)
         if isinstance(instr, Lock) and lines[line][2] and "w" in self.cache.permissions[lines[line][0][i][0]]:
             return None
         return self._access(i, line, "Store", lines, ("exec", line), label)
@@ -275,13 +277,21 @@ class Machine:
         """The transition for core `i` accessing `line`: the access itself when its cache
         cell says `hit`, else the request the cell sends; None when the cell stalls."""
         cell = self.cache.cell(lines[line][0][i][0], event)
-        name = self.locs[line]
-        fp = frozenset((name,))
+        fp = self._fp[line]
         if cell.kind == "stall":
             return None
         if cell.kind == "do" and "hit" in cell.actions:
-            return Transition(i, action, label, fp, fp if event == "Store" else frozenset())
-        return Transition(i, ("request", line, event), f"{event.lower()} miss on {name}: {cell.text}", fp, fp)
+            return self._transition(i, action, label, fp, fp if event == "Store" else frozenset())
+        return self._transition(i, ("request", line, event), f"{event.lower()} miss on {self.locs[line]}: {cell.text}",
+                                fp, fp)
+
+    def _transition(self, thread: int, action, label: str, reads=frozenset(), writes=frozenset()) -> Transition:
+        """One shared `Transition` object per distinct move (they are built very often)."""
+        key = (thread, action, label, reads, writes)
+        t = self._transitions.get(key)
+        if t is None:
+            t = self._transitions[key] = Transition(thread, action, label, reads, writes)
+        return t
 
     def _message_cell(self, lines, dst: int, msg) -> Cell:
         caches, home, _ = lines[msg[1]]
