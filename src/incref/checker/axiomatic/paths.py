@@ -2,12 +2,13 @@
 
 An axiomatic execution is a choice of one path per thread plus `rf` and `co`. A read's
 value decides branches, registers and `index` addresses, so a thread's path is fixed by
-its read values. Read values come from a per-location *value set*, an over-approximation
-computed by fixpoint: start from the initial values, enumerate every path, add every
-value written, repeat. A value that needs a chain of k dependent writes appears after k
-rounds; no execution has more writes than the longest path tuple, so the rounds are
-bounded and the set is complete. Spurious values cost nothing: a read must later be
-matched with a write of exactly its value (`search.py`), which rules them out.
+its read values. A read may return its thread's own latest write to the location (else
+the initial value) -- anything older breaks coherence, which every model here has -- or
+a value another thread may write. Those values come from a fixpoint over all threads
+(`value_sets`), an over-approximation kept small by *depth*: a value that needs a chain
+of k dependent writes is dropped when k exceeds the dependent writes one execution can
+hold. Spurious values cost little: a read must later be matched with a write of exactly
+its value (`search.py`), which rules them out.
 
 Events here are local to the thread (indices into `Path.events`); `graph.py` numbers them.
 """
