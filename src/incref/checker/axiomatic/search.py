@@ -74,11 +74,7 @@ def skeletons(program: Program, counter: Counter) -> Iterator[Skeleton]:
     written: dict[str, list[int]] = {}
 
     def readable(ev, k: int) -> bool:
-        if ev.value == program.locations.get(ev.loc, 0):
-            return True
-        if ev.value in written.get(ev.loc, ()):
-            return True
-        return ev.value in later[k + 1].get(ev.loc, ())
+        return _matched(ev, program, written) or ev.value in later[k + 1].get(ev.loc, ())
 
     def extend(k: int) -> Iterator[Skeleton]:
         if k == len(per_thread):
