@@ -1,8 +1,8 @@
 """What a new user will try: damaged scenario and litmus files, impossible options, a
 missing path, a directory where a file is wanted. The promise (issues 3, 4, 6, 7: "Bad
 input"): exit 2, one line on stderr naming `file:line:col` where there is a location,
-never a traceback. Known breaks are listed in /work/notes/findings.md and marked
-`xfail(strict=True)` with their number, so each test flips when its finding is fixed."""
+never a traceback. Known breaks are in the team's findings list (notes/findings.md), one
+test each marked `xfail(strict=True)` with the finding's number, so it flips when fixed."""
 
 from __future__ import annotations
 
@@ -37,8 +37,10 @@ def at(name: str, line: int) -> str:
 # (file name, content, the location the message must name or None, a word of the sentence)
 SCENARIOS = [
     ("truncated.inc", RACE[:RACE.index("{") + 1], at("truncated.inc", 5), "end of the file"),
-    ("unknown-instruction.inc", RACE.replace("incref obj", "frobnicate obj"), at("unknown-instruction.inc", 6), "unexpected"),
-    ("bad-register.inc", SB.replace("r0 = load.rlx y", "9r = load.rlx y"), at("bad-register.inc", 11), "unexpected '9'"),
+    ("unknown-instruction.inc", RACE.replace("incref obj", "frobnicate obj"), at("unknown-instruction.inc", 6),
+     "unexpected"),
+    ("bad-register.inc", SB.replace("r0 = load.rlx y", "9r = load.rlx y"), at("bad-register.inc", 11),
+     "unexpected '9'"),
     ("unbalanced.inc", RACE.replace("forall obj.refcnt ==", "forall (obj.refcnt =="), at("unbalanced.inc", 8), "')'"),
     ("undefined.inc", RACE.replace("incref obj", "incref nosuch"), at("undefined.inc", 6), "'nosuch'"),
     ("bad-order.inc", SB.replace("store.rlx x = 1", "store.weird x = 1"), at("bad-order.inc", 9), "weird"),

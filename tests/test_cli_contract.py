@@ -133,6 +133,15 @@ def assert_one_line_error(code: int, out: str, err: str, *words: str) -> None:
         assert word in err, (word, err)
 
 
+def strict_json(text: str):
+    """The one JSON document on stdout: `json.loads` raises on a second document, a progress
+    line or a table, and here also on NaN/Infinity, which JSON (RFC 8259) does not have."""
+    def refuse(constant: str):
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
 def outcome_shape_problems(doc, where: str = "$") -> list[str]:
     """Every `outcomes` value anywhere in a document must be a list of
     `{"state": {name: int}, "count": int}`; the places where it is not."""
@@ -164,7 +173,10 @@ def test_every_subcommand_has_a_row():
     assert listed == set(ROWS), f"add a row to ROWS for {sorted(listed - set(ROWS))}"
 
 
-def test_the_shape_check_rejects_wrong_outcomes():
+def test_the_checks_reject_what_breaks_the_contract():
+    for text in ('{"x": NaN}', '{"x": 1}\n{"x": 2}', 'progress 50%\n{"x": 1}'):
+        with pytest.raises(ValueError):
+            strict_json(text)
     good = {"outcomes": [{"state": {"x": 1, "0:r0": 0}, "count": 2}]}
     assert outcome_shape_problems(good) == []
     for bad in ({"outcomes": 3}, {"outcomes": [{"state": {"x": "1"}, "count": 1}]},
@@ -185,7 +197,7 @@ def test_json_is_exactly_one_document(capfd, monkeypatch, name):
     row = ROWS[name]
     code, out, err = incref(capfd, monkeypatch, name, *row.json_args)
     assert code == row.json_code, (code, err)
-    json.loads(out)  # raises on a second document, a progress line or a table on stdout
+    strict_json(out)
     assert "Traceback" not in err
 
 
