@@ -1,7 +1,8 @@
 """The whole zoo matrix against its targets (issue 5): every scheme × zoo scenario ×
 model complete, the whole matrix in under 2 minutes of wall time, each cell in under
 10 s. Cells run as `incref zoo` runs them: each in a child process, as many at once as
-there are CPUs, each killed 5 s after its 10 s budget (then it counts as incomplete).
+there are CPUs, with the zoo's default search budget (`zoo.CELL_TIMEOUT`), so a cell
+over 10 s still gets its verdict and is reported as missing the per-cell target.
 
 Prints the totals, the slowest cells and every incomplete one; exits 1 when a target is
 missed. Cell times are wall-clock seconds inside the child (scheme expansion and the
@@ -25,7 +26,7 @@ CELL_SECONDS = 10.0
 def main() -> int:
     jobs = os.cpu_count() or 1
     start = time.perf_counter()
-    cells = zoo.run(timeout=CELL_SECONDS, jobs=jobs)
+    cells = zoo.run(timeout=zoo.CELL_TIMEOUT, jobs=jobs)
     wall = time.perf_counter() - start
     checked = [c for c in cells if c.verdict != "skipped"]
     slow = sorted(checked, key=lambda c: c.seconds, reverse=True)

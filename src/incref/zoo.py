@@ -28,6 +28,7 @@ from incref.ir.results import CheckResult
 
 MODELS = ("sc", "tso", "pso", "armv8", "rc11")  # the matrix; c11 runs when asked for
 ALL_MODELS = (*MODELS, "c11")
+CELL_TIMEOUT = 30.0  # seconds a cell may search by default (`incref zoo --timeout`)
 SUFFIX = ".inc"
 _APPLIES = re.compile(r"^#\s*applies-to:\s*(.+)$", re.MULTILINE)
 
