@@ -277,3 +277,10 @@ def test_a_byte_order_mark_is_not_content(capfd, monkeypatch, tmp_path, name, so
     code, out, err = incref(capfd, monkeypatch, "check", with_bom, "--json")
     assert code == expected[0], err
     assert json.loads(out)["outcomes"] == json.loads(expected[1])["outcomes"]
+
+
+@pytest.mark.skipif(not Path("/bin/false").exists(), reason="needs /bin/false")
+def test_an_interpreter_that_is_not_python(capfd, monkeypatch):
+    code, out, err = incref(capfd, monkeypatch, "experiment", "python-race", "--quick", "--python", "/bin/false")
+    assert_one_line_error(code, out, err, "/bin/false", "could not run")
+    assert "<input>" not in err

@@ -28,6 +28,8 @@ class InputError(Exception):
         return ":".join(parts)
 
     def __str__(self) -> str:
+        if self.file is None and self.line is None:
+            return self.message  # nothing to point at: "<input>: ..." would name no input
         return f"{self.location}: {self.message}"
 
     def with_caret(self) -> str:
