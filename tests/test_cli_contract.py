@@ -302,7 +302,7 @@ def test_a_timeout_ends_the_run_as_incomplete(args):
     pytest.param(("simulate", "incref-race", "--set", "threads=4", "--set", "ops=2"), id="simulate"),
     pytest.param(("check", "incref-race", "--set", "threads=8", "--set", "ops=2", "--model", "armv8"),
                  id="check axiomatic", marks=pytest.mark.xfail(strict=True, reason="finding 15")),
-    pytest.param(("zoo",), id="zoo", marks=pytest.mark.xfail(strict=True, reason="finding 16")),
+    pytest.param(("zoo",), id="zoo"),
 ])
 def test_ctrl_c_gives_the_partial_result_as_incomplete(args):
     """Issue 3: "Ctrl-C prints the partial result as incomplete" (exit 3, the JSON document

@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import re
+import signal
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -140,7 +141,7 @@ def run(scheme_names=None, scenario_names=None, models=None, *, timeout: float |
     With `timeout`, each cell runs in a child process (`jobs` at a time) that is killed
     when it has not answered `timeout` + 5 seconds after its start: an engine that cannot
     stop itself (a long preparation step) still gives an honest `incomplete` cell, and
-    the matrix always ends."""
+    the matrix always ends. Ctrl-C ends the run: the cells not finished are incomplete."""
     planned = plan(scheme_names, scenario_names, models)
     if timeout is None:
         cells = []
@@ -164,6 +165,7 @@ def _warm(planned) -> None:
 
 
 def _child(conn, scheme, scenario, model, timeout, max_states) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
         conn.send(("cell", run_cell(scheme, scenario, model, timeout=timeout, max_states=max_states)))
     except Exception as exc:  # noqa: BLE001 - re-raised in the parent
@@ -215,6 +217,13 @@ def _run_killable(planned, timeout, max_states, jobs, on_cell) -> list[Cell]:
                     del running[index]
                     finish(index, Cell(scheme, scenario, model, "incomplete", [], 0, 0, elapsed,
                                        note=f"no answer within {limit:g} s: stopped"))
+    except KeyboardInterrupt:
+        for index, cell in enumerate(cells):
+            if cell is None:
+                scheme, scenario, model = planned[index]
+                cells[index] = (run_cell(scheme, scenario, model) if not scenario.applies(scheme) else
+                                Cell(scheme, scenario.name, model, "incomplete", [], 0, 0, 0.0,
+                                     note="stopped by Ctrl-C before it ended"))
     finally:
         for process, *_ in running.values():
             process.kill()
