@@ -86,6 +86,8 @@ def check(program: Program, model: str, *, max_states: int | None = None, timeou
                 witness = Witness(ex, state, True)
     except Budget as exc:
         reason = exc.reason
+    except KeyboardInterrupt:  # Ctrl-C: what was found so far, as an incomplete result
+        reason = "interrupted (Ctrl-C)"
     outcomes = merge_outcomes(pairs)
     stats = Stats(
         explored=counter.explored,
