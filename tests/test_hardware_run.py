@@ -177,3 +177,16 @@ def test_every_read_modify_write_and_cas_computes_what_the_ir_says(order):
     program = Program("rmw", locations, (Thread(0, tuple(code)),), observed=tuple(sorted(locations)) + regs)
     expected = check(program, "sc").outcomes
     assert [o.state for o in run(program, 50).outcomes] == [o.state for o in expected]
+
+
+def test_ctrl_c_during_a_run_ends_it_after_the_chunk_as_incomplete():
+    import signal
+
+    from incref.hardware.runner import _interruptible
+
+    before = signal.getsignal(signal.SIGINT)
+    with _interruptible() as pressed:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler runs between bytecodes: no KeyboardInterrupt here
+        assert pressed
+    assert signal.getsignal(signal.SIGINT) is before

@@ -100,8 +100,9 @@ def hardware_column(program: Program, options: Options) -> Column:
     notes = []
     if result.shared_cores:
         notes.append(f"{len(program.threads)} threads share {len(set(result.cpus))} cores")
-    if result.timed_out:
-        notes.append(f"deadline reached after {result.iterations:,} of {result.requested:,} iterations")
+    if result.timed_out or result.interrupted:
+        why = "deadline reached" if result.timed_out else "interrupted (Ctrl-C)"
+        notes.append(f"{why} after {result.iterations:,} of {result.requested:,} iterations")
     detail = result.to_json()
     for key in ("outcomes", "scenario", "scheme", "engine"):
         detail.pop(key)

@@ -54,7 +54,8 @@ def command(spec, iterations, scheme, sets, model, deadline, as_json):
                     or _condition_refuted(program, hardware))
     code = 1 if violated else (0 if hardware.complete else 3)  # what was seen stands, finished or not
     if as_json:
-        emit_json({"scenario": program.name, "scheme": program.scheme, "model": options.model,
+        verdict = {0: "ok", 1: "violation", 3: "incomplete"}[code]  # ok: nothing wrong seen, not a proof
+        emit_json({"scenario": program.name, "scheme": program.scheme, "model": options.model, "verdict": verdict,
                    "model_complete": allowed.complete, "outcomes": hardware.to_json()["outcomes"],
                    "forbidden": [o.to_json() for o in forbidden], **detail})
         raise SystemExit(code)

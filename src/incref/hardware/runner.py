@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import ctypes
 import os
+import signal
+import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +55,7 @@ class RunResult:
     refcount_ops: int = 0
     seconds: float = 0.0
     timed_out: bool = False
+    interrupted: bool = False  # Ctrl-C: the chunks run so far are the result
     cpus: tuple[int, ...] = ()
     shared_cores: bool = False
     environment: dict[str, Any] = field(default_factory=dict)
@@ -64,7 +68,7 @@ class RunResult:
 
     @property
     def complete(self) -> bool:
-        return not self.timed_out
+        return not (self.timed_out or self.interrupted)
 
     def states(self) -> set[tuple[tuple[str, int], ...]]:
         return {o.key() for o in self.outcomes}
@@ -84,6 +88,8 @@ class RunResult:
             "refcount_ops": self.refcount_ops,
             "lost_per_million": self.lost_per_million,
             "complete": self.complete,
+            "timed_out": self.timed_out,
+            "interrupted": self.interrupted,
             "seconds": round(self.seconds, 6),
             "cpus": list(self.cpus),
             "shared_cores": self.shared_cores,
@@ -146,28 +152,46 @@ def run(program: Program, iterations: int, *, deadline: float | None = None,
     histogram: Counter[tuple[int, ...]] = Counter()
     done, timed_out = 0, False
     start = time.perf_counter()
-    while done < iterations and not timed_out:
-        n = min(chunk, iterations - done)
-        remaining = 0.0 if deadline is None else deadline - (time.perf_counter() - start)
-        if deadline is not None and remaining <= 0:
-            timed_out = True
-            break
-        ctx = ctx_type(mem=mem, rows=rows, n=n, cpus=cpu_array, seed=seed + done, jitter=jitter,
-                       spin_mask=spin_mask(shared))
-        status = entry(ctypes.byref(ctx), remaining)
-        if status < 0:
-            raise UsageError("could not start the worker threads (pthread_create failed)")
-        timed_out = status == 1
-        histogram.update(_row_tuples(rows, ctx.n, p.ncols))
-        done += ctx.n
-        if progress is not None:
-            progress(done, iterations)
+    with _interruptible() as interrupted:
+        while done < iterations and not timed_out and not interrupted:
+            n = min(chunk, iterations - done)
+            remaining = 0.0 if deadline is None else deadline - (time.perf_counter() - start)
+            if deadline is not None and remaining <= 0:
+                timed_out = True
+                break
+            ctx = ctx_type(mem=mem, rows=rows, n=n, cpus=cpu_array, seed=seed + done, jitter=jitter,
+                           spin_mask=spin_mask(shared))
+            status = entry(ctypes.byref(ctx), remaining)
+            if status < 0:
+                raise UsageError("could not start the worker threads (pthread_create failed)")
+            timed_out = status == 1
+            histogram.update(_row_tuples(rows, ctx.n, p.ncols))
+            done += ctx.n
+            if progress is not None:
+                progress(done, iterations)
     result = _summarise(p, histogram, iterations)
     result.seconds = time.perf_counter() - start
     result.timed_out = timed_out
+    result.interrupted = bool(interrupted)
     result.cpus, result.shared_cores = cpus, shared
     result.environment = collect_environment(compiler)
     return result
+
+
+@contextmanager
+def _interruptible():
+    """While running chunks, Ctrl-C ends the run after the current chunk (the C code
+    finishes it; Python's handler runs when it returns) instead of raising in the middle
+    of counting it. Yields a list that is non-empty once Ctrl-C was pressed."""
+    pressed: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _row_tuples(rows: ctypes.Array, n: int, ncols: int):
