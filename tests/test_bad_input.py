@@ -10,12 +10,13 @@ import json
 import random
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from incref.hardware.codegen import host_is_x86
-from test_cli_contract import CATALOGUE, HAVE_CC, assert_one_line_error, incref
+from test_cli_contract import CATALOGUE, HAVE_CC, INCREF, assert_one_line_error, incref
 
 EXAMPLES = CATALOGUE.parent / "examples"
 RACE = (EXAMPLES / "incref-race.inc").read_text()
@@ -131,6 +132,7 @@ IMPOSSIBLE = [
     (("check", "incref-race", "--max-states", "0"), "--max-states"),
     (("check", "incref-race", "--timeout", "0"), "--timeout"),
     (("check", "incref-race", "--set", "threads=-1"), "negative"),
+    (("check", "incref-race", "--set", "threads=0"), "thread"),
     (("check", "incref-race", "--set", "ops=-1"), "negative"),
     (("check", "incref-race", "--set", "nosuch=1"), "nosuch"),
     (("check", "incref-race", "--set", "threads"), "name=value"),
@@ -284,3 +286,15 @@ def test_an_interpreter_that_is_not_python(capfd, monkeypatch):
     code, out, err = incref(capfd, monkeypatch, "experiment", "python-race", "--quick", "--python", "/bin/false")
     assert_one_line_error(code, out, err, "/bin/false", "could not run")
     assert "<input>" not in err
+
+
+@pytest.mark.xfail(strict=True, reason="finding 18")
+def test_an_absurd_simulated_iteration_count_is_refused():
+    """`incref run` refuses more than 10^9 iterations at once; the timed simulator (about
+    1 M operations/s) would run for months on 10^13 instead of saying so."""
+    try:
+        proc = subprocess.run([INCREF, "simulate", "incref-race", "--timed", "--iterations", str(10 ** 13)],
+                              capture_output=True, text=True, timeout=5)
+    except subprocess.TimeoutExpired:
+        pytest.fail("still simulating 10^13 iterations after 5 s")
+    assert_one_line_error(proc.returncode, proc.stdout, proc.stderr, "--iterations")
