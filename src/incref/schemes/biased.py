@@ -25,7 +25,10 @@ Modelling choices: a scenario names the owner with `object obj = 1 (owner=T)` (t
 when absent); `ob_tid` holds owner + 1 so that 0 still means "no owner"; CAS retry loops
 are one load and one CAS that must succeed (a failed iteration has no side effect);
 the owner test reads `ob_tid` with a relaxed load (what the ThreadSanitizer build does;
-the plain read compiles to the same instruction); the immortality test on the local
+the plain read compiles to the same instruction), and only in the owner: `ob_tid` is only
+ever the creating thread's id (`_PyObject_Init`) or 0 (a merge), never another thread's,
+so in any other thread the test is false whatever the load returns, and that dead load
+is left out; the immortality test on the local
 count is left out (that is the `immortal` scheme's story); the queue is one flag per
 object (an object is queued at most once: after that, shared is never 0 again).
 
@@ -132,6 +135,9 @@ class Biased(Scheme):
         ], other
 
     def incref(self, obj, x):
+        shared = [Rmw(None, _shared(obj), "add", Const(ONE), Order.SC)]
+        if x.tid != _owner(obj):
+            return shared
         local, done = x.reg("local"), x.label("done")
         owned, other = self._owned(obj, x, local)
         return [
@@ -139,11 +145,13 @@ class Biased(Scheme):
             Store(_local(obj), BinOp("+", Reg(local), Const(1)), Order.RLX),
             _goto(done),
             Label(other),
-            Rmw(None, _shared(obj), "add", Const(ONE), Order.SC),
+            *shared,
             Label(done),
         ]
 
     def decref(self, obj, x):
+        if x.tid != _owner(obj):
+            return self._dec_ref_shared(obj, x, may_queue=True)
         local, done = x.reg("local"), x.label("done")
         owned, other = self._owned(obj, x, local)
         return [
