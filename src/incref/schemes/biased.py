@@ -28,9 +28,9 @@ the owner test reads `ob_tid` with a relaxed load (what the ThreadSanitizer buil
 the plain read compiles to the same instruction), and only in the owner: `ob_tid` is only
 ever the creating thread's id (`_PyObject_Init`) or 0 (a merge), never another thread's,
 so in any other thread the test is false whatever the load returns, and that dead load
-is left out; the immortality test on the local
-count is left out (that is the `immortal` scheme's story); the queue is one flag per
-object (an object is queued at most once: after that, shared is never 0 again).
+is left out; the immortality test on the local count is left out (that is the
+`immortal` scheme's story); the queue is one flag per object (an object is queued at
+most once: after that, shared is never 0 again).
 
 Promise: no lost update, no use after free, no data race under every model, with no
 atomic read-modify-write on the owner's increments and decrements."""
@@ -122,11 +122,11 @@ class Biased(Scheme):
         return out
 
     def _owned(self, obj, x, local):
-        """Branch to the returned label unless this thread owns `obj`
-        (`_Py_IsOwnedByCurrentThread`), else load the local count. CPython loads the
-        local count first, for the immortality test; without that test another thread
-        has no use for the value, and two relaxed loads of different locations may be
-        reordered, so only the owner loads it."""
+        """In the owner thread: branch to the returned label unless it still owns `obj`
+        (`_Py_IsOwnedByCurrentThread`; it gives ownership up when it merges), else load
+        the local count. CPython loads the local count before the test, for the
+        immortality test that is left out here; two relaxed loads of different
+        locations may be reordered."""
         tid, other = x.reg("tid"), x.label("shared")
         return [
             Load(tid, _tid(obj), Order.RLX),
