@@ -93,6 +93,8 @@ class PlacedPath:
                 rel = self.rows[name]
                 for r in ra.bits(mask):
                     rel[base + r] = rel.get(base + r, 0) | (1 << g)
+        self.reads = [(ev.loc, ev.value) for ev in self.events if ev.kind == "R"]
+        self.writes = [(ev.loc, ev.value) for ev in self.events if ev.kind == "W"]
         self.by_loc: dict[str, int] = {}
         for ev in self.events:
             if ev.loc is not None:

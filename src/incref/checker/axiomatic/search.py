@@ -72,37 +72,31 @@ def skeletons(program: Program, counter: Counter) -> Iterator[Skeleton]:
 
     chosen: list[PlacedPath] = []
     written: dict[str, list[int]] = {}
+    initial = program.locations
 
-    def readable(ev, k: int) -> bool:
-        return _matched(ev, program, written) or ev.value in later[k + 1].get(ev.loc, ())
+    def unmatched(reads) -> list[tuple[str, int]]:
+        """The reads no write chosen so far (nor the initial value) can feed."""
+        return [(loc, v) for loc, v in reads if v != initial.get(loc, 0) and v not in written.get(loc, ())]
 
-    def extend(k: int) -> Iterator[Skeleton]:
+    def extend(k: int, pending: list[tuple[str, int]]) -> Iterator[Skeleton]:
         if k == len(per_thread):
-            # every read needs a write of its value from any thread
-            for pp in chosen:
-                for ev in pp.events:
-                    if ev.kind == "R" and not _matched(ev, program, written):
-                        return
             counter.skeletons += 1
             yield Skeleton(layout, list(chosen))
             return
         for pp in placed[k]:
             counter.visit()
-            added = [ev for ev in pp.events if ev.kind == "W"]
-            for ev in added:
-                written.setdefault(ev.loc, []).append(ev.value)
-            chosen.append(pp)
-            if all(readable(ev, k) for p in chosen for ev in p.events if ev.kind == "R"):
-                yield from extend(k + 1)
-            chosen.pop()
-            for ev in added:
-                written[ev.loc].pop()
+            for loc, v in pp.writes:
+                written.setdefault(loc, []).append(v)
+            still = unmatched(pending + pp.reads)
+            # a read left unmatched must be fed by a later thread
+            if all(v in later[k + 1].get(loc, ()) for loc, v in still):
+                chosen.append(pp)
+                yield from extend(k + 1, still)
+                chosen.pop()
+            for loc, _ in pp.writes:
+                written[loc].pop()
 
-    yield from extend(0)
-
-
-def _matched(ev, program: Program, written: dict[str, list[int]]) -> bool:
-    return ev.value == program.locations.get(ev.loc, 0) or ev.value in written.get(ev.loc, ())
+    yield from extend(0, [])
 
 
 def executions(sk: Skeleton, model: Model, counter: Counter, every_co: bool = True) -> Iterator[Execution]:
