@@ -66,7 +66,7 @@ def main() -> None:
     """Entry point: bad input is one line on stderr and exit 2, never a traceback
     (set INCREF_DEBUG=1 to see the traceback of an internal error)."""
     try:
-        cli.main(standalone_mode=False)
+        cli.main(standalone_mode=False, prog_name="incref")
     except getattr(click.exceptions, "NoArgsIsHelpError", ()) as exc:  # click >= 8.2 only
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
         sys.exit(2)
