@@ -280,7 +280,7 @@ ZOO = CATALOGUE.parent / "examples" / "zoo"
     pytest.param(("check", "incref-race", "--set", "threads=4", "--set", "ops=2", "--model", "armv8"),
                  id="check axiomatic"),
     pytest.param(("check", str(ZOO / "handoff.inc"), "--scheme", "biased", "--model", "armv8"),
-                 id="check axiomatic biased handoff", marks=pytest.mark.xfail(strict=True, reason="finding 9")),
+                 id="check axiomatic biased handoff"),
     pytest.param(("simulate", "incref-race", "--set", "threads=4", "--set", "ops=2"), id="simulate exhaustive"),
 ])
 def test_a_timeout_ends_the_run_as_incomplete(args):
