@@ -55,7 +55,7 @@ def test_explain_of_a_safe_cell_exits_0():
 
 
 @pytest.mark.parametrize("args", [["--schemes", "nosuch"], ["--models", "x86"], ["--scenarios", "nosuch"],
-                                  ["--explain", "plain", "nosuch", "sc"]])
+                                  ["--explain", "plain", "nosuch", "sc"], ["--timeout", "0"], ["--jobs", "0"]])
 def test_unknown_names_are_usage_errors(args):
     done = incref("zoo", *args)
     assert done.returncode == 2
@@ -67,3 +67,10 @@ def test_render_marks_skipped_and_incomplete_cells():
 
     page = render([Cell("a", "s", "sc", "skipped", [], 0, 0, 0.0), Cell("b", "s", "sc", "incomplete", [], 5, 0, 1.0)])
     assert 'class="skipped"' in page and 'class="incomplete"' in page
+
+
+def test_explain_of_a_skipped_cell_says_why_and_json_stays_one_document():
+    done = incref("zoo", "--explain", "plain", "overflow", "sc", "--json")
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["cell"]["verdict"] == "skipped"
+    assert "applies to: saturating" in done.stderr

@@ -43,7 +43,7 @@ def mark(cell: zoo.Cell, short: bool = False) -> str:
               help=f"Models to run (default: {', '.join(zoo.MODELS)}; c11 runs when named).")
 @click.option("--schemes", multiple=True, metavar="S,...", help="Schemes to run (default: all).")
 @click.option("--scenarios", multiple=True, metavar="NAME,...", help="Zoo scenarios to run (default: all).")
-@click.option("--timeout", type=float, default=zoo.CELL_TIMEOUT, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=zoo.CELL_TIMEOUT, show_default=True,
               help="Seconds allowed per cell; a cell cut short is '?' (incomplete).")
 @click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="CPUs",
               help="Cells checked at once, each in its own process.")
@@ -119,6 +119,8 @@ def _explain(scheme: str, scenario: str, model: str, *, timeout: float | None, a
     [(scheme, found, model)] = zoo.plan([scheme], [scenario], [model])
     cell = zoo.run_cell(scheme, found, model, timeout=timeout)
     if cell.verdict == "skipped":
+        if as_json:
+            emit_json({"cell": cell.to_json(), "result": None})
         click.echo(f"{scenario} does not apply to {scheme} (it applies to: {', '.join(sorted(found.applies_to))})",
                    err=True)
         return 0
