@@ -12,6 +12,7 @@ so output written below Python (a compiled runner) still counts as stdout."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -272,45 +273,65 @@ def test_console_script_prints_one_line_and_no_traceback():
     assert proc.returncode == 1 and json.loads(proc.stdout)["verdict"] == "violation"
 
 
-ZOO = CATALOGUE.parent / "examples" / "zoo"
+# The zoo's biased hand-off as it was before the zoo made it smaller: the axiomatic engine's
+# search once ran past `--timeout 1` for over ten minutes on it (finding 9).
+HANDOFF = """\
+object obj = 1 (owner=0)
+shared slot = 0
+thread owner {
+  incref obj
+  store.rel slot = 1
+  decref obj
+}
+thread receiver {
+  await.acq slot == 1
+  use obj
+  decref obj
+}
+"""
 
 
 @pytest.mark.parametrize("args", [
     pytest.param(("check", "incref-race", "--set", "threads=8", "--set", "ops=2"), id="check operational"),
     pytest.param(("check", "incref-race", "--set", "threads=4", "--set", "ops=2", "--model", "armv8"),
                  id="check axiomatic"),
-    pytest.param(("check", str(ZOO / "handoff.inc"), "--scheme", "biased", "--model", "armv8"),
-                 id="check axiomatic biased handoff"),
+    pytest.param(("check", "{handoff}", "--scheme", "biased", "--model", "armv8"), id="check axiomatic biased handoff"),
     pytest.param(("simulate", "incref-race", "--set", "threads=4", "--set", "ops=2"), id="simulate exhaustive"),
 ])
-def test_a_timeout_ends_the_run_as_incomplete(args):
-    """`--timeout 1` returns soon after one second with exit 3 (issue 3: "--timeout 1 returns
-    within 1.5 s"); the bound here adds interpreter start-up on a loaded 2-core machine. Each
-    scenario takes far longer than the bound when explored in full."""
+def test_a_timeout_ends_the_run_as_incomplete(tmp_path, args):
+    """`--timeout 1` returns soon after one second (issue 3: "--timeout 1 returns within
+    1.5 s"); the bound here adds interpreter start-up on a loaded 2-core machine. Each
+    scenario takes far longer than the bound when explored in full. The verdict is
+    `incomplete` (exit 3), or `violation` (exit 1) when one was already found — never
+    `safe`."""
+    handoff = tmp_path / "handoff.inc"
+    handoff.write_text(HANDOFF)
+    args = [a.replace("{handoff}", str(handoff)) for a in args]
     limit = 4.0
     try:
         proc = subprocess.run([INCREF, *args, "--timeout", "1", "--json"], capture_output=True, text=True,
                               timeout=limit)
     except subprocess.TimeoutExpired:
         pytest.fail(f"`incref {' '.join(args)} --timeout 1` still running after {limit} s")
-    assert proc.returncode == 3, proc.stderr
     doc = json.loads(proc.stdout)
-    assert doc["verdict"] == "incomplete" and doc["stats"]["complete"] is False
+    assert doc["stats"]["complete"] is False
+    assert (doc["verdict"], proc.returncode) in {("incomplete", 3), ("violation", 1)}, proc.stderr
 
 
 @pytest.mark.parametrize("args", [
     pytest.param(("simulate", "incref-race", "--set", "threads=4", "--set", "ops=2"), id="simulate"),
-    pytest.param(("check", "incref-race", "--set", "threads=8", "--set", "ops=2", "--model", "armv8"),
-                 id="check axiomatic", marks=pytest.mark.xfail(strict=True, reason="finding 15")),
+    pytest.param(("check", "incref-race", "--set", "threads=4", "--set", "ops=2", "--scheme", "atomic",
+                  "--model", "armv8"), id="check axiomatic"),
     pytest.param(("zoo",), id="zoo"),
 ])
 def test_ctrl_c_gives_the_partial_result_as_incomplete(args):
     """Issue 3: "Ctrl-C prints the partial result as incomplete" (exit 3, the JSON document
-    still whole). Each run takes far longer than the wait before the signal."""
+    still whole). Each run takes far longer than the wait before the signal. As a terminal
+    does, SIGINT goes to the whole process group (the zoo's cells run in child processes)."""
     proc = subprocess.Popen([INCREF, *args, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(3.0)
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)
     try:
         out, err = proc.communicate(timeout=10)
     except subprocess.TimeoutExpired:
