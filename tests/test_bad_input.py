@@ -298,3 +298,9 @@ def test_an_absurd_simulated_iteration_count_is_refused():
     except subprocess.TimeoutExpired:
         pytest.fail("still simulating 10^13 iterations after 5 s")
     assert_one_line_error(proc.returncode, proc.stdout, proc.stderr, "--iterations")
+
+
+@pytest.mark.xfail(strict=True, reason="finding 19")
+def test_a_directory_without_litmus_files_is_named(capfd, monkeypatch, tmp_path):
+    (tmp_path / "notes.txt").write_text("no tests here")
+    assert_one_line_error(*incref(capfd, monkeypatch, "litmus", str(tmp_path)), str(tmp_path), "no .litmus files")
