@@ -189,8 +189,16 @@ def test_the_checks_reject_what_breaks_the_contract():
 
 @pytest.mark.parametrize("name", rows())
 def test_help_exits_0(capfd, monkeypatch, name):
-    code, out, err = incref(capfd, monkeypatch, name, "--help")
-    assert code == 0 and f"Usage: incref {name}" in out and "Traceback" not in err
+    for flag in ("--help", "-h"):
+        code, out, err = incref(capfd, monkeypatch, name, flag)
+        assert code == 0 and f"Usage: incref {name}" in out and "Traceback" not in err, (flag, err)
+
+
+def test_the_group_help_lists_every_subcommand_and_version_exits_0(capfd, monkeypatch):
+    code, out, _ = incref(capfd, monkeypatch, "--help")
+    assert code == 0 and all(f"  {name} " in out for name in ROWS), out
+    code, out, _ = incref(capfd, monkeypatch, "--version")
+    assert code == 0 and out.startswith("incref, version ")
 
 
 @pytest.mark.parametrize("name", rows())
