@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -46,7 +46,6 @@ class Row:
     json_code: int
     unknown_names: tuple[tuple[str, ...], ...] = ()
     hardware: bool = False
-    marks: tuple = field(default=())
 
 
 ROWS: dict[str, Row] = {
@@ -98,19 +97,10 @@ ROWS: dict[str, Row] = {
 needs_cc = pytest.mark.skipif(not HAVE_CC, reason="no C compiler: hardware subcommands cannot run")
 
 
-def rows(select=lambda name, row: True, xfail: dict[str, str] | None = None):
-    """`pytest.param`s over the subcommands; hardware rows skip without a C compiler, and a
-    row named in `xfail` is a known break (strict: the test flips when it is fixed)."""
-    xfail = xfail or {}
-    params = []
-    for name, row in ROWS.items():
-        if not select(name, row):
-            continue
-        marks = [needs_cc] if row.hardware else []
-        if name in xfail:
-            marks.append(pytest.mark.xfail(strict=True, reason=xfail[name]))
-        params.append(pytest.param(name, marks=marks, id=name))
-    return params
+def rows(select=lambda name, row: True):
+    """`pytest.param`s over the subcommands; hardware rows skip without a C compiler."""
+    return [pytest.param(name, marks=[needs_cc] if row.hardware else [], id=name)
+            for name, row in ROWS.items() if select(name, row)]
 
 
 def incref(capfd, monkeypatch, *args: str) -> tuple[int, str, str]:
@@ -262,7 +252,7 @@ def test_exit_code_follows_the_verdict(capfd, monkeypatch, args, code):
     got, out, err = incref(capfd, monkeypatch, *args, "--json")
     doc = json.loads(out)
     assert got == code == VERDICT_CODE[doc["verdict"]], (got, doc["verdict"], err)
-    assert doc["stats"]["complete"] is (code != 3) if "stats" in doc else True
+    assert doc["stats"]["complete"] is (code != 3)
 
 
 def test_litmus_exit_codes_and_one_document_for_several_files(capfd, monkeypatch):
