@@ -38,8 +38,12 @@ def at(name: str, line: int) -> str:
 # (file name, content, the location the message must name or None, a word of the sentence)
 SCENARIOS = [
     ("truncated.inc", RACE[:RACE.index("{") + 1], at("truncated.inc", 5), "end of the file"),
-    ("unknown-instruction.inc", RACE.replace("incref obj", "frobnicate obj"), at("unknown-instruction.inc", 6),
-     "unexpected"),
+    ("unknown-instruction.inc", RACE.replace("incref obj", "frobnicate obj"), r"unknown-instruction\.inc:6:16: ",
+     "unknown instruction 'frobnicate'"),
+    ("misspelt-store.inc", SB.replace("store.rlx x = 1", "stor.rlx x = 1"), r"misspelt-store\.inc:9:3: ",
+     "unknown instruction 'stor'"),
+    ("misspelt-store-2.inc", SB.replace("store.rlx x = 1", "stor x = 1"), r"misspelt-store-2\.inc:9:3: ",
+     "unknown instruction 'stor'"),
     ("bad-register.inc", SB.replace("r0 = load.rlx y", "9r = load.rlx y"), at("bad-register.inc", 11),
      "unexpected '9'"),
     ("unbalanced.inc", RACE.replace("forall obj.refcnt ==", "forall (obj.refcnt =="), at("unbalanced.inc", 8), "')'"),

@@ -136,8 +136,28 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str | None) -> InputErr
         expected = getattr(exc, "expected", None) or ()
     if line is None or line < 1:
         line, col = len(lines), len(lines[-1]) + 1
+    source = lines[line - 1] if line <= len(lines) else ""
+    typo = _unknown_instruction(source, col, expected)
+    if typo is not None:
+        word, col = typo
+        return InputError(f"unknown instruction {word!r}; a statement is an instruction ({_INSTRUCTIONS}, ...) "
+                          "or an assignment (`r0 = load x`, `r1 = r0 + 1`)", file, line, col, source)
     message = found + (f"; expected {_describe_expected(expected)}" if expected else "")
-    return InputError(message, file, line, col, lines[line - 1] if line <= len(lines) else "")
+    return InputError(message, file, line, col, source)
+
+
+def _unknown_instruction(source: str, col: int, expected) -> tuple[str, int] | None:
+    """`stor x = 1`: the grammar reads `stor` as a register about to be assigned and stops
+    at `x` wanting '='; the person meant an instruction. The word and its column, when the
+    statement so far is that one word."""
+    if set(expected) != {"EQUAL"}:
+        return None
+    before = source[:col - 1]
+    start = max(before.rfind(c) for c in "{};") + 1
+    word = before[start:].strip()
+    if not word.isidentifier():
+        return None
+    return word, before.index(word, start) + 1
 
 
 # When Lark expects many tokens, they are named by what they start.
@@ -149,6 +169,9 @@ _CATEGORIES = (
                        "'forall'", "'~'"}),
     ("an expression", {"'!'", "'('", "'-'", "'~'", "a name", "a number"}),
 )
+
+
+_INSTRUCTIONS = "store, fence, fetch_add, cas, lock, await, incref, decref, use, free"
 
 
 def _describe_expected(names) -> str:
