@@ -308,3 +308,12 @@ def test_an_absurd_simulated_iteration_count_is_refused():
 def test_a_directory_without_litmus_files_is_named(capfd, monkeypatch, tmp_path):
     (tmp_path / "notes.txt").write_text("no tests here")
     assert_one_line_error(*incref(capfd, monkeypatch, "litmus", str(tmp_path)), str(tmp_path), "no .litmus files")
+
+
+@pytest.mark.xfail(strict=True, reason="finding 21")
+def test_a_condition_on_a_thread_the_test_lacks_is_refused(capfd, monkeypatch, tmp_path):
+    """`7:EAX` in a two-thread test is a typo, not a register that stays 0: reading it as
+    one silently changes the verdict (SB's `exists` then holds under SC)."""
+    path = write(tmp_path, "typo.litmus", SB_LITMUS.replace("1:EAX=0)", "7:EAX=0)"))
+    code, out, err = incref(capfd, monkeypatch, "litmus", path)
+    assert code == 2 and re.search(r"typo\.litmus:9:\d+: ", err) and "7" in err, (code, err)
