@@ -15,6 +15,7 @@ import multiprocessing.connection
 import re
 import signal
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -166,11 +167,25 @@ def _warm(planned) -> None:
 
 def _child(conn, scheme, scenario, model, timeout, max_states) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
         conn.send(("cell", run_cell(scheme, scenario, model, timeout=timeout, max_states=max_states)))
     except Exception as exc:  # noqa: BLE001 - re-raised in the parent
         conn.send(("error", exc))
     conn.close()
+
+
+@contextmanager
+def _sigint_held():
+    """Hold Ctrl-C while a cell's process is forked and registered: a child inherits the
+    held signal and ignores it before letting it through (otherwise a Ctrl-C landing
+    between fork and `_child` interrupts the child's start-up with a traceback), and the
+    parent takes it only once the child is in `running`, where the handler kills it."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _run_killable(planned, timeout, max_states, jobs, on_cell) -> list[Cell]:
@@ -195,9 +210,10 @@ def _run_killable(planned, timeout, max_states, jobs, on_cell) -> list[Cell]:
                     continue
                 receive, send = ctx.Pipe(duplex=False)
                 process = ctx.Process(target=_child, args=(send, scheme, scenario, model, timeout, max_states))
-                process.start()
-                send.close()
-                running[index] = (process, receive, time.monotonic(), scheme, scenario.name, model)
+                with _sigint_held():
+                    process.start()
+                    send.close()
+                    running[index] = (process, receive, time.monotonic(), scheme, scenario.name, model)
             ready = multiprocessing.connection.wait([r[1] for r in running.values()], timeout=0.2)
             for index, (process, receive, started, scheme, scenario, model) in list(running.items()):
                 elapsed = time.monotonic() - started
