@@ -317,3 +317,11 @@ def test_a_condition_on_a_thread_the_test_lacks_is_refused(capfd, monkeypatch, t
     path = write(tmp_path, "typo.litmus", SB_LITMUS.replace("1:EAX=0)", "7:EAX=0)"))
     code, out, err = incref(capfd, monkeypatch, "litmus", path)
     assert code == 2 and re.search(r"typo\.litmus:9:\d+: ", err) and "7" in err, (code, err)
+
+
+@pytest.mark.parametrize("name", ["two\nlines.inc", "bell\x07.litmus", "esc\x1b[2J.inc"])
+def test_a_file_name_with_control_characters_stays_on_one_line(capfd, monkeypatch, tmp_path, name):
+    path = write(tmp_path, name, "junk\n")
+    code, out, err = incref(capfd, monkeypatch, "check", path)
+    assert_one_line_error(code, out, err, name.encode("unicode_escape").decode("ascii"))
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", err), repr(err)

@@ -20,7 +20,7 @@ class InputError(Exception):
 
     @property
     def location(self) -> str:
-        parts = [self.file or "<input>"]
+        parts = [_printable(self.file or "<input>")]
         if self.line is not None:
             parts.append(str(self.line))
             if self.column is not None:
@@ -57,3 +57,9 @@ class Unsupported(InputError):
                  column: int | None = None):
         super().__init__(f"unsupported: {feature}", file, line, column)
         self.feature = feature
+
+
+def _printable(name: str) -> str:
+    """A file name as it can appear inside a one-line message: a newline or an escape
+    sequence in the name must neither split the line nor reach the terminal raw."""
+    return name if name.isprintable() else name.encode("unicode_escape").decode("ascii")
