@@ -160,10 +160,10 @@ IMPOSSIBLE = [
     pytest.param(("run", "incref-race", "--set", "threads=-1"), "negative", marks=needs_cc),
     pytest.param(("run", "incref-race", "--set", "nosuch=1"), "nosuch", marks=needs_cc),
     pytest.param(("run", "sb", "-n", "100", "--deadline", "0"), "--deadline",
-                 marks=[needs_cc, pytest.mark.xfail(strict=True, reason="finding 3")]),
+                 marks=needs_cc),
     pytest.param(("compare", "sb", "--iterations", "0"), "--iterations", marks=needs_cc),
     pytest.param(("compare", "sb", "-n", "100", "--deadline", "-1"), "--deadline",
-                 marks=[needs_cc, pytest.mark.xfail(strict=True, reason="finding 3")]),
+                 marks=needs_cc),
 ]
 
 
@@ -211,7 +211,6 @@ def test_an_output_file_that_is_a_directory(capfd, monkeypatch, tmp_path, args):
 
 
 @needs_cc
-@pytest.mark.xfail(strict=True, reason="finding 4")
 @pytest.mark.parametrize("target", ["plots", "plot.nosuchformat"])
 def test_bench_refuses_a_plot_path_it_cannot_write_before_measuring(capfd, monkeypatch, tmp_path, target):
     path = tmp_path / target
@@ -292,7 +291,6 @@ def test_an_interpreter_that_is_not_python(capfd, monkeypatch):
     assert "<input>" not in err
 
 
-@pytest.mark.xfail(strict=True, reason="finding 18")
 def test_an_absurd_simulated_iteration_count_is_refused():
     """`incref run` refuses more than 10^9 iterations at once; the timed simulator (about
     1 M operations/s) would run for months on 10^13 instead of saying so."""
@@ -304,13 +302,11 @@ def test_an_absurd_simulated_iteration_count_is_refused():
     assert_one_line_error(proc.returncode, proc.stdout, proc.stderr, "--iterations")
 
 
-@pytest.mark.xfail(strict=True, reason="finding 19")
 def test_a_directory_without_litmus_files_is_named(capfd, monkeypatch, tmp_path):
     (tmp_path / "notes.txt").write_text("no tests here")
     assert_one_line_error(*incref(capfd, monkeypatch, "litmus", str(tmp_path)), str(tmp_path), "no .litmus files")
 
 
-@pytest.mark.xfail(strict=True, reason="finding 21")
 def test_a_condition_on_a_thread_the_test_lacks_is_refused(capfd, monkeypatch, tmp_path):
     """`7:EAX` in a two-thread test is a typo, not a register that stays 0: reading it as
     one silently changes the verdict (SB's `exists` then holds under SC)."""

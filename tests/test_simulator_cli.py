@@ -76,7 +76,7 @@ def test_timed_json(capsys, monkeypatch):
     (["--interconnect", "ring"], "ring"),
     (["--timed", "--latency", "llc=-5"], "latency llc must not be negative"),
     (["--timed", "--latency", "l1"], "expected name=value"),
-    (["--timed", "--iterations", "0"], "at least 1"),
+    (["--timed", "--iterations", "0"], "between 1 and"),
     (["--set", "threads=0"], "thread"),
 ])
 def test_bad_configs_exit_2_with_one_line(capsys, monkeypatch, args, message):

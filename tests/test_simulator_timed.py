@@ -76,9 +76,10 @@ def test_bad_latencies_are_refused(bad, message):
         timed.run(body("plain", 1, "private"), Config(load("msi")), 10, bad)
 
 
-def test_zero_iterations_refused():
-    with pytest.raises(UsageError, match="at least 1"):
-        timed.run(body("plain", 1, "private"), Config(load("msi")), 0)
+@pytest.mark.parametrize("iterations", [0, timed.MAX_ITERATIONS + 1])
+def test_iterations_out_of_range_refused(iterations):
+    with pytest.raises(UsageError, match="between 1 and"):
+        timed.run(body("plain", 1, "private"), Config(load("msi")), iterations)
 
 
 def test_predicted_ratios_have_the_expected_direction():

@@ -80,6 +80,24 @@ def plot(report: BenchReport, path: str) -> None:
         plt.close(fig)
 
 
+def check_plot_path(path: str) -> None:
+    """Refuse, before minutes of measuring, a plot path matplotlib cannot write: a
+    directory, or a file type it has no writer for."""
+    from pathlib import Path
+
+    import matplotlib
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    matplotlib.use("Agg")
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{path}: is a directory; --plot takes a file name such as bench.png")
+    suffix = target.suffix.lstrip(".").lower()
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if suffix not in formats:
+        raise UsageError(f"{path}: --plot writes {', '.join(sorted(formats))} files, not {suffix or 'a file without a suffix'!r}")
+
+
 @click.command("bench")
 @click.option("--schemes", default=",".join(variant_names()), show_default=True,
               help="Comma-separated rows to measure.")
@@ -92,6 +110,8 @@ def plot(report: BenchReport, path: str) -> None:
 def command(schemes, threads_text, sharing, runs, plot_path, as_json):
     """Measure ns per refcount operation for each scheme on this machine's cores."""
     chosen = [s.strip() for s in schemes.split(",") if s.strip()]
+    if plot_path:
+        check_plot_path(plot_path)
     err = Console(stderr=True)
     progress = None if as_json else (lambda what: err.print(f"[dim]measuring {what}…[/]"))
     report = bench(chosen, _int_list(threads_text), sharing, runs, progress)

@@ -203,7 +203,7 @@ def outcome_table(columns: list[Column], keys: tuple[str, ...], bad: set[tuple],
 @click.option("--iterations", "-n", type=int, default=100_000, show_default=True, help="Hardware iterations.")
 @click.option("--scheme", default="plain", show_default=True, help="Refcount scheme for scenarios with incref/decref.")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Scenario parameter (repeatable).")
-@click.option("--deadline", type=float, default=None, help="Seconds before the hardware watchdog stops the run.")
+@click.option("--deadline", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds before the hardware watchdog stops the run.")
 @json_option
 def command(spec, model, iterations, scheme, sets, deadline, as_json):
     """Run SPEC through the model checker, the cache simulator and this machine's cores and

@@ -47,7 +47,7 @@ def command(paths, model, as_json, witness, dot_file, timeout) -> None:
     """Check herd7 litmus tests and print herd7's verdicts."""
     files = collect(paths)
     if not files:
-        raise UsageError("no .litmus files found")
+        raise UsageError(f"no .litmus files found in {', '.join(paths)}")
     if (witness or dot_file) and len(files) != 1:
         raise UsageError("--witness and --dot take a single litmus file")
     engine = "axiomatic" if witness or dot_file else "auto"  # the engine that builds graphs

@@ -23,7 +23,7 @@ MAX_ROWS = 20  # outcomes shown in the table (forbidden ones first, then the mos
 @click.option("--scheme", default="plain", show_default=True, help="Refcount scheme for scenarios with incref/decref.")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Scenario parameter (repeatable).")
 @click.option("--model", type=click.Choice(MODELS), default=None, help="Model for the forbidden marks (default: this machine's, tso on x86).")
-@click.option("--deadline", type=float, default=None, help="Seconds before the watchdog stops the run.")
+@click.option("--deadline", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds before the watchdog stops the run.")
 @json_option
 def command(spec, iterations, scheme, sets, model, deadline, as_json):
     """Run SPEC (a bundled example, .inc or .litmus file) on real cores. Exit 1 if the

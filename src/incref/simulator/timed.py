@@ -57,6 +57,7 @@ LATENCY_NOTES = {
 }
 MAX_TRACE = 100_000
 KERNELS = ("auto", "c", "python")
+MAX_ITERATIONS = 10**9  # loop bodies per thread in one timed run
 
 
 def latencies(overrides: Mapping[str, int] | None = None) -> dict[str, int]:
@@ -257,8 +258,9 @@ def run(program: Program, config: Config, iterations: int, lat: Mapping[str, int
     "c" runs the hot loop compiled (the C compiler `incref run` uses), "python" in Python;
     both compute the same numbers (tests/test_simulator_timed.py); "auto" is "c" when a C
     compiler is available, else "python" (slower: the result says which ran)."""
-    if iterations < 1:
-        raise UsageError(f"--iterations must be at least 1 (got {iterations})")
+    if not 1 <= iterations <= MAX_ITERATIONS:
+        raise UsageError(f"--iterations must be between 1 and {MAX_ITERATIONS:,} (got {iterations:,}): "
+                         "at tens of millions of simulated operations per second, more would run for hours")
     if kernel not in KERNELS:
         raise UsageError(f"unknown kernel {kernel!r} (known: {', '.join(KERNELS)})")
     lat = latencies(lat)

@@ -50,6 +50,7 @@ def parse_text(text: str, file: str = "<litmus>") -> Program:
     tail = parse_tail(src, sections.tail, arch.reg_name)
     locations = {loc: 0 for loc in sorted(named)}
     locations.update(init.locations)
+    refuse_unknown_threads(src, sections.tail, tail, len(threads))
     observed = list(tail.observed)
     for key in _keys_in_order(tail.condition.prop):
         if key not in observed:
@@ -67,6 +68,18 @@ def parse_text(text: str, file: str = "<litmus>") -> Program:
         init_regs=init.regs,
         meta={"arch": sections.arch, "file": file, **sections.meta},
     )
+
+
+def refuse_unknown_threads(src: Source, piece: Piece, tail, nthreads: int) -> None:
+    """A register of a thread the test does not have (`7:EAX` in a two-thread test) is a
+    typo, not a register that stays 0: reading it as one would silently change the verdict."""
+    names = set(tail.observed) | names_in(tail.condition.prop) | names_in(tail.filter)
+    for key in sorted(names):
+        tid, sep, _ = key.partition(":")
+        if sep and tid.isdigit() and int(tid) >= nthreads:
+            m = re.search(rf"(?<![\w:])P?{tid}:", piece.text)
+            raise src.error(f"{key} names thread {tid}, but the test has threads 0 to {nthreads - 1}",
+                            piece.offset + (m.start() if m else 0))
 
 
 MAX_OPERATORS = 200
