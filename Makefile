@@ -7,8 +7,12 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test setup bench conformance clean
 
+# Debian's python3 may lack ensurepip (package python3-venv): then virtualenv, installed
+# for this user, makes the environment instead.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  PIP_BREAK_SYSTEM_PACKAGES=1 $(PYTHON) -m pip install --quiet --user virtualenv && \
+	  $(PYTHON) -m virtualenv --quiet $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
