@@ -42,15 +42,19 @@ def collect(paths: tuple[str, ...]) -> list[Path]:
 @click.option("--witness", is_flag=True, help="Print one execution graph that shows the condition's answer.")
 @click.option("--dot", "dot_file", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write the witness execution graph as Graphviz DOT to this file.")
+@click.option("--engine", type=click.Choice(("axiomatic", "operational", "auto")), default="axiomatic",
+              show_default=True, help="axiomatic counts executions as herd7 does (execution graphs); "
+              "operational (sc, tso, pso only) counts interleavings.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds allowed per test (then: incomplete).")
-def command(paths, model, as_json, witness, dot_file, timeout) -> None:
+def command(paths, model, as_json, witness, dot_file, engine, timeout) -> None:
     """Check herd7 litmus tests and print herd7's verdicts."""
     files = collect(paths)
     if not files:
         raise UsageError(f"no .litmus files found in {', '.join(paths)}")
     if (witness or dot_file) and len(files) != 1:
         raise UsageError("--witness and --dot take a single litmus file")
-    engine = "axiomatic" if witness or dot_file else "auto"  # the engine that builds graphs
+    if (witness or dot_file) and engine != "axiomatic":
+        raise UsageError("--witness and --dot need the axiomatic engine (the one that builds execution graphs)")
     verdicts = _run_all(files, model, timeout, engine, show_progress=len(files) > 1)
     if as_json:
         docs = [v.to_json() for v in verdicts]
