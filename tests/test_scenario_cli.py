@@ -67,3 +67,11 @@ def test_bad_input_is_one_line_and_exit_2(capsys, monkeypatch, tmp_path, make_ar
     assert expected in err
     assert err.startswith("incref: ") and err.count("\n") == 1
     assert "Traceback" not in err
+
+
+def test_zoo_scenarios_load_by_name_and_are_listed():
+    from incref.frontends import load_program
+
+    assert examples.zoo_names() and not set(examples.zoo_names()) & set(examples.names())
+    for name in examples.zoo_names():
+        assert load_program(name).name == name

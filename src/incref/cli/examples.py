@@ -21,17 +21,20 @@ from incref.frontends import load_program
 @json_option
 def command(name, as_json):
     """List the bundled example scenarios (use a NAME with `incref check NAME`), or show
-    the scenario text of NAME."""
+    the scenario text of NAME. The scheme zoo's scenarios are listed after them and load by
+    name too."""
     if name is None:
         entries = [_entry(n) for n in examples.names()]
+        zoo = [_entry(n) for n in examples.zoo_names()]
         if as_json:
-            emit_json({"examples": entries})
+            emit_json({"examples": entries, "zoo": zoo})
         else:
-            _print_table(entries)
+            _print_table(entries, "Bundled scenarios (incref check NAME; incref examples NAME shows one)")
+            _print_table(zoo, "Zoo scenarios (incref zoo runs them with every scheme; incref check NAME --scheme S)")
         return
     path = examples.path(name)
     if path is None:
-        raise UsageError(f"unknown example {name!r}; known examples: {', '.join(examples.names())}")
+        raise UsageError(examples.unknown(name))
     text = path.read_text(encoding="utf-8")
     if as_json:
         emit_json({**_entry(name), "source": text})
@@ -51,8 +54,8 @@ def _entry(name: str) -> dict:
     }
 
 
-def _print_table(entries: list[dict]) -> None:
-    table = Table(title="Bundled scenarios (incref check NAME; incref examples NAME shows one)")
+def _print_table(entries: list[dict], title: str) -> None:
+    table = Table(title=title)
     table.add_column("name", style="bold")
     table.add_column("parameters")
     table.add_column("story")

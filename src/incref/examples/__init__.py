@@ -15,12 +15,30 @@ def _folder() -> Path:
     return Path(str(resources.files(__name__)))
 
 
+def _names_in(folder: Path) -> list[str]:
+    return sorted(p.name[: -len(SUFFIX)] for p in folder.iterdir() if p.name.endswith(SUFFIX))
+
+
 def names() -> list[str]:
     """Bundled example names, sorted."""
-    return sorted(p.name[: -len(SUFFIX)] for p in _folder().iterdir() if p.name.endswith(SUFFIX))
+    return _names_in(_folder())
+
+
+def zoo_names() -> list[str]:
+    """The scheme zoo's scenarios (`examples/zoo/`), also loadable by name."""
+    return _names_in(_folder() / "zoo")
 
 
 def path(name: str) -> Path | None:
-    """The file of example `name`, or None when there is no such example."""
-    candidate = _folder() / f"{name}{SUFFIX}"
-    return candidate if name in names() else None
+    """The file of example or zoo scenario `name`, or None when there is no such one."""
+    if name in names():
+        return _folder() / f"{name}{SUFFIX}"
+    if name in zoo_names():
+        return _folder() / "zoo" / f"{name}{SUFFIX}"
+    return None
+
+
+def unknown(name: str) -> str:
+    """The sentence for a name that is neither an example nor a zoo scenario."""
+    return (f"unknown example {name!r}; known examples: {', '.join(names())}; "
+            f"zoo scenarios: {', '.join(zoo_names())}")

@@ -38,8 +38,7 @@ def load_program(spec: str, params: Mapping[str, int] | None = None) -> Program:
         return scenario.parse_file(bundled, params)
     if path.is_dir() or path.suffix or "/" in spec or "\\" in spec:
         raise _missing(path, spec, "no such file")
-    raise UsageError(f"unknown example {spec!r}; known examples: {', '.join(examples.names())} "
-                     "(or give the path of a .inc or .litmus file)")
+    raise UsageError(f"{examples.unknown(spec)} (or give the path of a .inc or .litmus file)")
 
 
 def _missing(path: Path, spec: str, message: str) -> InputError:
