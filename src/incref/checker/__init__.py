@@ -47,16 +47,23 @@ def _check_operational(program, model, reduction, max_states, timeout, progress)
 
     system = OperationalSystem(program, MODELS[model])
     found = explore(system, reduction=reduction, max_states=max_states, timeout=timeout, progress=progress)
+    return result_of(found, program, model, "operational",
+                     found.violation_list([t.tid for t in program.threads]), {"reduction": reduction})
+
+
+def result_of(found, program: Program, model: str, engine: str, violations, extra: dict) -> CheckResult:
+    """The `CheckResult` of an exploration by the generic explorer (`explore.Exploration`):
+    outcomes merged into a histogram, the explorer's counts in `stats` (with the engine's
+    own `extra`), and a condition verdict that stays undecided after an incomplete search."""
     outcomes = merge_outcomes(found.outcomes)
-    violations = found.violation_list([t.tid for t in program.threads])
     stats = Stats(
         explored=found.explored,
         executions=found.executions,
         seconds=found.seconds,
         complete=found.complete,
         extra={
+            **extra,
             "expanded": found.expanded,
-            "reduction": reduction,
             "reduced_expansions": found.reduced_expansions,
             "executions_exact": found.executions_exact,
         },
@@ -66,7 +73,7 @@ def _check_operational(program, model, reduction, max_states, timeout, progress)
         scenario=program.name,
         model=model,
         scheme=program.scheme,
-        engine="operational",
+        engine=engine,
         outcomes=outcomes,
         violations=violations,
         stats=stats,

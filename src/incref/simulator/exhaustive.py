@@ -13,9 +13,10 @@ SWMR and the data-value invariant held, and the table cells the exploration exer
 
 from __future__ import annotations
 
+from incref.checker import result_of
 from incref.checker.explore import explore
 from incref.ir.program import Program
-from incref.ir.results import VIOLATION_KINDS, CheckResult, Stats, Violation, merge_outcomes
+from incref.ir.results import VIOLATION_KINDS, CheckResult, Violation
 from incref.simulator.machine import COHERENCE_KINDS, Config, Machine
 from incref.simulator.protocols import transitions_count
 
@@ -30,44 +31,23 @@ def simulate(program: Program, config: Config, *, reduction: bool | None = None,
     if reduction is None:
         reduction = config.protocol.interconnect == "bus"
     found = explore(machine, reduction=reduction, max_states=max_states, timeout=timeout, progress=progress)
-    outcomes = merge_outcomes(found.outcomes)
     violations = [
         Violation(kind, found.violations[kind].finding.message, found.violations[kind].trace)
         for kind in VIOLATION_KINDS if kind in found.violations
     ]
-    cond = program.condition
-    stats = Stats(
-        explored=found.explored,
-        executions=found.executions,
-        seconds=found.seconds,
-        complete=found.complete,
-        extra={
-            "protocol": config.protocol.name,
-            "interconnect": config.protocol.interconnect,
-            "store_buffers": config.store_buffers,
-            "evictions": config.evictions,
-            "swmr": "swmr" not in found.violations,
-            "data_value": "data-value" not in found.violations,
-            "protocol_errors": "protocol" in found.violations,
-            "expanded": found.expanded,
-            "reduction": reduction,
-            "reduced_expansions": found.reduced_expansions,
-            "executions_exact": found.executions_exact,
-            "cells_exercised": transitions_count(machine.counts),
-        },
-    )
-    return CheckResult(
-        scenario=program.name,
-        model="tso" if config.store_buffers else "sc",
-        scheme=program.scheme,
-        engine=f"simulator:{config.protocol.name}-{config.protocol.interconnect}",
-        outcomes=outcomes,
-        violations=violations,
-        stats=stats,
-        condition_text=None if cond is None else cond.text,
-        condition_holds=None if cond is None else cond.holds(o.state for o in outcomes),
-        incomplete_reason=found.reason or None,
-    )
+    extra = {
+        "protocol": config.protocol.name,
+        "interconnect": config.protocol.interconnect,
+        "store_buffers": config.store_buffers,
+        "evictions": config.evictions,
+        "swmr": "swmr" not in found.violations,
+        "data_value": "data-value" not in found.violations,
+        "protocol_errors": "protocol" in found.violations,
+        "reduction": reduction,
+        "cells_exercised": transitions_count(machine.counts),
+    }
+    return result_of(found, program, "tso" if config.store_buffers else "sc",
+                     f"simulator:{config.protocol.name}-{config.protocol.interconnect}", violations, extra)
 
 
 def coherent(result: CheckResult) -> bool:
