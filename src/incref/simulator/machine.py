@@ -440,16 +440,24 @@ class Machine:
         key = (role, state, event)
         self.counts[key] = self.counts.get(key, 0) + 1
 
+    def _take(self, role: str, state: str, event: str, found, what: str):
+        """The cell of the `role` table ("cache" or "home") for (`state`, `event`), counted;
+        None, with a `protocol` finding, when the table marks the cell impossible (`what`
+        names who got the event, for the message)."""
+        cell = (self.cache if role == "cache" else self.home).cell(state, event)
+        self._count(role, state, event)
+        if cell.kind != "do":
+            found.append(("protocol", f"{what} in state {state}, a cell the protocol marks impossible"))
+            return None
+        return cell
+
     def _event(self, lines, net, i: int, line: int, event: str, found, notes) -> None:
         """Core `i`'s cache handles a processor event (Load, Store, Replacement) on
         `line` whose cell is not a hit: it sends the cell's request."""
         caches, home, last = lines[line]
         cstate, value, acks = caches[i]
-        cell = self.cache.cell(cstate, event)
-        self._count("cache", cstate, event)
-        if cell.kind != "do":
-            found.append(("protocol", f"P{self.tids[i]}'s cache got {event} for {self.locs[line]} in state {cstate}, "
-                                      "a cell the protocol marks impossible"))
+        cell = self._take("cache", cstate, event, found, f"P{self.tids[i]}'s cache got {event} for {self.locs[line]}")
+        if cell is None:
             return
         caches = list(caches)
         caches[i] = (cell.next or cstate, value, acks)
@@ -564,11 +572,8 @@ class Machine:
         name = self.locs[line]
         if dst == self.home_id:
             event = self._home_event(home, msg)
-            cell = self.home.cell(home[0], event)
-            self._count("home", home[0], event)
-            if cell.kind != "do":
-                found.append(("protocol", f"dir got {event} for {name} from {self.node(src)} in state {home[0]}, "
-                                          "a cell the protocol marks impossible"))
+            cell = self._take("home", home[0], event, found, f"dir got {event} for {name} from {self.node(src)}")
+            if cell is None:
                 return
             hstate, mem, owner, sharers = home
             others = sharers & ~(1 << req)
@@ -613,11 +618,8 @@ class Machine:
             return
         cstate, cvalue, acks = caches[dst]
         event, acks = self._cache_event(caches[dst], msg)
-        cell = self.cache.cell(cstate, event)
-        self._count("cache", cstate, event)
-        if cell.kind != "do":
-            found.append(("protocol", f"{self.node(dst)}'s cache got {event} for {name} in state {cstate}, "
-                                      "a cell the protocol marks impossible"))
+        cell = self._take("cache", cstate, event, found, f"{self.node(dst)}'s cache got {event} for {name}")
+        if cell is None:
             return
         if mtype in ("Data", "DataExcl") and value is not None:
             cvalue = value
