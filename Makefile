@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup bench conformance clean
+.PHONY: demo test lint setup bench conformance clean
 
 # Debian's python3 may lack ensurepip (package python3-venv): then virtualenv, installed
 # for this user, makes the environment instead.
@@ -22,8 +22,13 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/incref tour
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest
+
+# ruff's lint and format check over everything the project ships and tests
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

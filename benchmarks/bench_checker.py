@@ -77,29 +77,47 @@ def main() -> int:
     for col in ("case", "verdict", "wall s", "cpu s", "states", "executions", "outcomes", "peak MB"):
         table.add_column(col, justify="left" if col in ("case", "verdict") else "right", no_wrap=col == "case")
     for name, r in rows.items():
-        table.add_row(name, r["verdict"], f"{r['seconds']:.2f}", f"{r['cpu']:.2f}", f"{r['explored']:,}",
-                      f"{r['executions']:,}", str(r["outcomes"]), f"{r['peak_mb']:.0f}")
+        table.add_row(
+            name,
+            r["verdict"],
+            f"{r['seconds']:.2f}",
+            f"{r['cpu']:.2f}",
+            f"{r['explored']:,}",
+            f"{r['executions']:,}",
+            str(r["outcomes"]),
+            f"{r['peak_mb']:.0f}",
+        )
     console = Console(width=120)
     console.print(table)
     load = os.getloadavg()[0]
-    console.print(f"load average {load:.1f} on {os.cpu_count()} CPUs: wall times include waiting for a CPU "
-                  "when the load exceeds the CPU count; cpu s is this process's own time.")
+    console.print(
+        f"load average {load:.1f} on {os.cpu_count()} CPUs: wall times include waiting for a CPU "
+        "when the load exceeds the CPU count; cpu s is this process's own time."
+    )
 
     ratio_tso = rows["two-objects-tso-noreduction"]["executions"] / rows["two-objects-tso"]["executions"]
     ratio_sc = rows["two-objects-2ops-sc-noreduction"]["executions"] / rows["two-objects-2ops-sc"]["executions"]
-    timeout_code, timeout_wall = cli_budget(["incref-race", "--set", "threads=8", "--set", "ops=2", "--model", "tso",
-                                             "--timeout", "1"])
-    budget_code, _ = cli_budget(["incref-race", "--set", "threads=8", "--set", "ops=2", "--model", "tso",
-                                 "--max-states", "1000"])
+    timeout_code, timeout_wall = cli_budget(
+        ["incref-race", "--set", "threads=8", "--set", "ops=2", "--model", "tso", "--timeout", "1"]
+    )
+    budget_code, _ = cli_budget(
+        ["incref-race", "--set", "threads=8", "--set", "ops=2", "--model", "tso", "--max-states", "1000"]
+    )
     targets = [
         ("race 3x2 plain tso < 2 s", rows["race-3x2-tso"]["seconds"] < 2.0, f"{rows['race-3x2-tso']['seconds']:.2f} s"),
         ("race 6x1 plain sc < 5 s", rows["race-6x1-sc"]["seconds"] < 5.0, f"{rows['race-6x1-sc']['seconds']:.2f} s"),
-        ("peak memory < 500 MB", max(rows["race-3x2-tso"]["peak_mb"], rows["race-6x1-sc"]["peak_mb"]) < 500,
-         f"{max(rows['race-3x2-tso']['peak_mb'], rows['race-6x1-sc']['peak_mb']):.0f} MB"),
+        (
+            "peak memory < 500 MB",
+            max(rows["race-3x2-tso"]["peak_mb"], rows["race-6x1-sc"]["peak_mb"]) < 500,
+            f"{max(rows['race-3x2-tso']['peak_mb'], rows['race-6x1-sc']['peak_mb']):.0f} MB",
+        ),
         ("two objects: reduction >= 2x fewer executions (tso)", ratio_tso >= 2, f"{ratio_tso:,.1f}x"),
         ("two objects, 2 ops: reduction >= 2x fewer executions (sc)", ratio_sc >= 2, f"{ratio_sc:,.1f}x"),
-        ("--timeout 1: exit 3 within 1.5 s (whole command)", timeout_code == 3 and timeout_wall < 1.5,
-         f"exit {timeout_code}, {timeout_wall:.2f} s"),
+        (
+            "--timeout 1: exit 3 within 1.5 s (whole command)",
+            timeout_code == 3 and timeout_wall < 1.5,
+            f"exit {timeout_code}, {timeout_wall:.2f} s",
+        ),
         ("--max-states 1000: exit 3", budget_code == 3, f"exit {budget_code}"),
     ]
     summary = Table(title="targets (wall time)", title_justify="left")

@@ -32,7 +32,9 @@ RUNS = 8
 
 
 def inclusion(iterations: int, out: Console) -> bool:
-    specs = examples.names() + sorted(str(p) for p in (Path(incref.__file__).parent / "catalogue" / "x86").glob("*.litmus"))
+    specs = examples.names() + sorted(
+        str(p) for p in (Path(incref.__file__).parent / "catalogue" / "x86").glob("*.litmus")
+    )
     table = Table(title=f"hardware ⊆ tso, {iterations:,} iterations each", title_justify="left")
     for name in ("test", "threads", "model outcomes", "hardware outcomes", "outside model", "seconds"):
         table.add_column(name, justify="right" if name != "test" else "left")
@@ -51,9 +53,19 @@ def inclusion(iterations: int, out: Console) -> bool:
         found = escapes({"model": model, "hardware": hardware})
         complete = model.complete and hardware.complete
         ok &= complete and not found
-        verdict = "[red]" + "; ".join(e.message() for e in found) + "[/]" if found else ("0" if complete else "[yellow]incomplete[/]")
-        table.add_row(Path(spec).stem, str(len(program.threads)), str(len(model.outcomes)),
-                      str(len(hardware.outcomes)), verdict, f"{time.perf_counter() - start:.1f}")
+        verdict = (
+            "[red]" + "; ".join(e.message() for e in found) + "[/]"
+            if found
+            else ("0" if complete else "[yellow]incomplete[/]")
+        )
+        table.add_row(
+            Path(spec).stem,
+            str(len(program.threads)),
+            str(len(model.outcomes)),
+            str(len(hardware.outcomes)),
+            verdict,
+            f"{time.perf_counter() - start:.1f}",
+        )
     out.print(table)
     return ok
 
@@ -71,8 +83,10 @@ def plain_vs_hand_written(out: Console) -> bool:
     p, h = min(plain), min(hand)
     ratio = p / h
     ok = abs(ratio - 1) <= TOLERANCE
-    out.print(f"one incref + decref loop trip: plain generated from the scheme's IR {p:.3f} ns, hand-written "
-              f"volatile C {h:.3f} ns: ratio {ratio:.3f} ({'within' if ok else 'OUTSIDE'} {TOLERANCE:.0%})")
+    out.print(
+        f"one incref + decref loop trip: plain generated from the scheme's IR {p:.3f} ns, hand-written "
+        f"volatile C {h:.3f} ns: ratio {ratio:.3f} ({'within' if ok else 'OUTSIDE'} {TOLERANCE:.0%})"
+    )
     return ok
 
 

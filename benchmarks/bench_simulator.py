@@ -31,9 +31,21 @@ def timed_rows() -> tuple[Table, bool]:
     from incref.simulator.protocols import INTERCONNECTS, load, names
 
     variants = {v.name: v for v in VARIANTS}
-    table = Table(title=f"timed mode: simulated memory operations per second (target >= {TARGET_OPS_PER_SECOND:,})",
-                  title_justify="left")
-    for col in ("protocol", "interconnect", "loop", "kernel", "operations", "seconds", "M ops/s", "cycles/iter", "target"):
+    table = Table(
+        title=f"timed mode: simulated memory operations per second (target >= {TARGET_OPS_PER_SECOND:,})",
+        title_justify="left",
+    )
+    for col in (
+        "protocol",
+        "interconnect",
+        "loop",
+        "kernel",
+        "operations",
+        "seconds",
+        "M ops/s",
+        "cycles/iter",
+        "target",
+    ):
         table.add_column(col, justify="left" if col in ("protocol", "interconnect", "loop", "kernel") else "right")
     ok = True
     cases = [(p, i, loop, "c", ITERATIONS) for p in names() for i in INTERCONNECTS for loop in ("plain", "atomic")]
@@ -44,9 +56,17 @@ def timed_rows() -> tuple[Table, bool]:
         met = result.ops_per_second >= TARGET_OPS_PER_SECOND
         if kernel == "c":
             ok &= met
-        table.add_row(proto, interconnect, f"{loop}, 2 threads shared", kernel, f"{result.operations:,}",
-                      f"{result.seconds:.3f}", f"{result.ops_per_second / 1e6:.1f}", f"{result.cycles_per_iteration():.1f}",
-                      ("met" if met else "MISSED") if kernel == "c" else "(reference)")
+        table.add_row(
+            proto,
+            interconnect,
+            f"{loop}, 2 threads shared",
+            kernel,
+            f"{result.operations:,}",
+            f"{result.seconds:.3f}",
+            f"{result.ops_per_second / 1e6:.1f}",
+            f"{result.cycles_per_iteration():.1f}",
+            ("met" if met else "MISSED") if kernel == "c" else "(reference)",
+        )
     return table, ok
 
 
@@ -60,17 +80,28 @@ def exhaustive_rows() -> Table:
     table = Table(title="exhaustive mode: reachable states and wall time (store buffers on)", title_justify="left")
     for col in ("scenario", "protocol", "interconnect", "states", "seconds", "SWMR", "data-value"):
         table.add_column(col, justify="left" if col in ("scenario", "protocol", "interconnect") else "right")
-    for spec, params, scheme in [("incref-race", {}, "plain"), ("incref-race", {"threads": 3}, "plain"),
-                                 ("incref-race", {"threads": 3}, "atomic"), ("sb", {}, "plain"), ("mp", {}, "plain")]:
+    for spec, params, scheme in [
+        ("incref-race", {}, "plain"),
+        ("incref-race", {"threads": 3}, "plain"),
+        ("incref-race", {"threads": 3}, "atomic"),
+        ("sb", {}, "plain"),
+        ("mp", {}, "plain"),
+    ]:
         program = apply_scheme(load_program(spec, params or None), get(scheme))
         for proto in names():
             for interconnect in INTERCONNECTS:
                 start = time.perf_counter()
                 result = simulate(program, Config(load(proto, interconnect)))
                 extra = result.stats.extra
-                table.add_row(f"{spec} {scheme}" + (f" threads={params['threads']}" if params else ""), proto, interconnect, f"{result.stats.explored:,}",
-                              f"{time.perf_counter() - start:.2f}", "held" if extra["swmr"] else "BROKEN",
-                              "held" if extra["data_value"] else "BROKEN")
+                table.add_row(
+                    f"{spec} {scheme}" + (f" threads={params['threads']}" if params else ""),
+                    proto,
+                    interconnect,
+                    f"{result.stats.explored:,}",
+                    f"{time.perf_counter() - start:.2f}",
+                    "held" if extra["swmr"] else "BROKEN",
+                    "held" if extra["data_value"] else "BROKEN",
+                )
     return table
 
 

@@ -37,8 +37,11 @@ def main() -> int:
     print(f"{'tour':<8} {'wall s':>7}  " + "  ".join(f"{n:>10}" for n in names) + f"  target < {TARGET_S:.0f} s")
     for label, wall, chapters in rows:
         cells = [("omitted" if "omitted" in chapters[n] else f"{chapters[n]['seconds']:.1f}") for n in names]
-        print(f"{label:<8} {wall:>7.1f}  " + "  ".join(f"{c:>10}" for c in cells)
-              + ("  MISSED" if label in missed else "  ok"))
+        print(
+            f"{label:<8} {wall:>7.1f}  "
+            + "  ".join(f"{c:>10}" for c in cells)
+            + ("  MISSED" if label in missed else "  ok")
+        )
     return 1 if missed else 0
 
 

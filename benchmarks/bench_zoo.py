@@ -37,8 +37,15 @@ def main() -> int:
     summary = Table(title=f"zoo matrix ({jobs} jobs)")
     for column in ("cells", "checked", "skipped", "incomplete", "wall s", "target s", "slowest cell s"):
         summary.add_column(column, justify="right")
-    summary.add_row(str(len(cells)), str(len(checked)), str(len(cells) - len(checked)), str(len(incomplete)),
-                    f"{wall:.1f}", f"< {MATRIX_SECONDS:g}", f"{slow[0].seconds:.2f}" if slow else "-")
+    summary.add_row(
+        str(len(cells)),
+        str(len(checked)),
+        str(len(cells) - len(checked)),
+        str(len(incomplete)),
+        f"{wall:.1f}",
+        f"< {MATRIX_SECONDS:g}",
+        f"{slow[0].seconds:.2f}" if slow else "-",
+    )
     out.print(summary)
     detail = Table(title="slowest and incomplete cells")
     for column in ("scheme", "scenario", "model", "verdict", "states", "seconds"):

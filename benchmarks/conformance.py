@@ -31,8 +31,12 @@ from pathlib import Path
 from incref.frontends.litmus.verdict import run_file
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "conformance" / "dat3m"
-EXPECTED = {"tso": "TSO-expected.csv", "armv8": "ARM8-expected.csv", "rc11": "RC11-expected.csv",
-            "c11": "C11-expected.csv"}
+EXPECTED = {
+    "tso": "TSO-expected.csv",
+    "armv8": "ARM8-expected.csv",
+    "rc11": "RC11-expected.csv",
+    "c11": "C11-expected.csv",
+}
 # agreed share required by issue 4, over the tests outside `excluded`
 TARGETS = {"tso": 1.00, "armv8": 0.95, "rc11": 0.95, "c11": 0.90}
 EXCLUDED = {"armv8": "litmus/AARCH64/mixed/"}
@@ -127,17 +131,35 @@ def report(tallies: list[Tally]) -> None:
     from rich.table import Table
 
     table = Table(title="Conformance against ../shared/conformance (Dat3M corpus)")
-    for col in ("model", "tests", "agreed", "disagreed", "skip-listed", "unsupported", "not answered",
-                "missing", "agreed (judged)", "target", "time"):
+    for col in (
+        "model",
+        "tests",
+        "agreed",
+        "disagreed",
+        "skip-listed",
+        "unsupported",
+        "not answered",
+        "missing",
+        "agreed (judged)",
+        "target",
+        "time",
+    ):
         table.add_column(col, justify="left" if col == "model" else "right")
     for t in tallies:
         total = sum(t.counts.values())
-        table.add_row(t.model, str(total), str(t.counts["agreed"]), str(t.counts["disagreed"]),
-                      str(t.counts["disagreed (skip-listed)"]), str(t.counts["unsupported"]),
-                      str(t.counts["not answered"]), str(len(t.missing)),
-                      f"{100 * t.share:.1f}%",
-                      f"{100 * TARGETS[t.model]:.0f}%" + ("" if t.target_met() else " MISSED"),
-                      f"{t.seconds:.1f}s")
+        table.add_row(
+            t.model,
+            str(total),
+            str(t.counts["agreed"]),
+            str(t.counts["disagreed"]),
+            str(t.counts["disagreed (skip-listed)"]),
+            str(t.counts["unsupported"]),
+            str(t.counts["not answered"]),
+            str(len(t.missing)),
+            f"{100 * t.share:.1f}%",
+            f"{100 * TARGETS[t.model]:.0f}%" + ("" if t.target_met() else " MISSED"),
+            f"{t.seconds:.1f}s",
+        )
     console = Console(width=130)
     console.print(table)
     for t in tallies:
@@ -148,16 +170,19 @@ def report(tallies: list[Tally]) -> None:
         for path in t.skip_listed:
             console.print(f"skip-listed disagreement {t.model} {path}")
         if t.missing:
-            console.print(f"{t.model}: {len(t.missing)} tests of {EXPECTED[t.model]} are not in the corpus "
-                          f"(not counted), e.g. {t.missing[0]}")
+            console.print(
+                f"{t.model}: {len(t.missing)} tests of {EXPECTED[t.model]} are not in the corpus "
+                f"(not counted), e.g. {t.missing[0]}"
+            )
         for reason, n in t.unsupported.most_common():
             console.print(f"unsupported or not answered {t.model}: {n} x {reason}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", choices=sorted(EXPECTED), action="append",
-                        help="model(s) to run (default: all four)")
+    parser.add_argument(
+        "--model", choices=sorted(EXPECTED), action="append", help="model(s) to run (default: all four)"
+    )
     parser.add_argument("--limit", type=int, default=None, help="first N tests of each expected file")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per test (then: incomplete)")
@@ -169,14 +194,30 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     skip = read_skip(args.corpus)
     start = time.monotonic()
-    tallies = [run_model(args.corpus, m, args.limit, args.jobs, args.timeout, skip)
-               for m in (args.model or ["tso", "rc11", "c11", "armv8"])]
+    tallies = [
+        run_model(args.corpus, m, args.limit, args.jobs, args.timeout, skip)
+        for m in (args.model or ["tso", "rc11", "c11", "armv8"])
+    ]
     if args.json:
-        print(json.dumps([{"model": t.model, **t.counts, "share_judged": round(t.share, 4),
-                           "target": TARGETS[t.model], "disagreements": t.disagreements,
-                           "skip_listed": t.skip_listed, "unsupported": dict(t.unsupported),
-                           "missing": t.missing,
-                           "seconds": round(t.seconds, 2)} for t in tallies], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "model": t.model,
+                        **t.counts,
+                        "share_judged": round(t.share, 4),
+                        "target": TARGETS[t.model],
+                        "disagreements": t.disagreements,
+                        "skip_listed": t.skip_listed,
+                        "unsupported": dict(t.unsupported),
+                        "missing": t.missing,
+                        "seconds": round(t.seconds, 2),
+                    }
+                    for t in tallies
+                ],
+                indent=2,
+            )
+        )
     else:
         report(tallies)
         print(f"total time {time.monotonic() - start:.1f}s")

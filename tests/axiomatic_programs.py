@@ -7,7 +7,18 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from incref.ir.program import (
-    BinOp, Cas, Const, Fence, Load, Order, Program, Reg, Rmw, Store, Thread, reg_key,
+    BinOp,
+    Cas,
+    Const,
+    Fence,
+    Load,
+    Order,
+    Program,
+    Reg,
+    Rmw,
+    Store,
+    Thread,
+    reg_key,
 )
 
 LOCATIONS = ("x", "y")

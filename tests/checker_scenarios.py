@@ -7,8 +7,26 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from incref.ir.program import (
-    BinOp, Condition, Const, Decref, Fence, Free, Incref, Load, Lock, ObjOp, Order, Program, Reg, Rmw,
-    Store, Thread, Unlock, Var, default_object, use_code,
+    BinOp,
+    Condition,
+    Const,
+    Decref,
+    Fence,
+    Free,
+    Incref,
+    Load,
+    Lock,
+    ObjOp,
+    Order,
+    Program,
+    Reg,
+    Rmw,
+    Store,
+    Thread,
+    Unlock,
+    Var,
+    default_object,
+    use_code,
 )
 from incref.schemes import apply_scheme, get
 
@@ -49,15 +67,18 @@ def _cond(text_prop):
 
 def sb(fence: bool = False) -> Program:
     """Store buffering: x = 1; r0 = y || y = 1; r0 = x; exists (0:r0 = 0 /\\ 1:r0 = 0)."""
+
     def thread(tid, mine, other):
         body = [Store(mine, Const(1), Order.NA)]
         if fence:
             body.append(Fence(Order.SC, "mfence"))
         body.append(Load("r0", other, Order.NA))
         return Thread(tid, tuple(body))
+
     prop = BinOp("&&", BinOp("==", Var("0:r0"), Const(0)), BinOp("==", Var("1:r0"), Const(0)))
-    return Program("sb", {"x": 0, "y": 0}, (thread(0, "x", "y"), thread(1, "y", "x")),
-                   condition=_cond(prop), scheme="plain")
+    return Program(
+        "sb", {"x": 0, "y": 0}, (thread(0, "x", "y"), thread(1, "y", "x")), condition=_cond(prop), scheme="plain"
+    )
 
 
 def mp(fence: bool = False) -> Program:
@@ -68,8 +89,9 @@ def mp(fence: bool = False) -> Program:
     writer.append(Store("y", Const(1)))
     reader = (Load("r0", "y"), Load("r1", "x"))
     prop = BinOp("&&", BinOp("==", Var("1:r0"), Const(1)), BinOp("==", Var("1:r1"), Const(0)))
-    return Program("mp", {"x": 0, "y": 0}, (Thread(0, tuple(writer)), Thread(1, reader)),
-                   condition=_cond(prop), scheme="plain")
+    return Program(
+        "mp", {"x": 0, "y": 0}, (Thread(0, tuple(writer)), Thread(1, reader)), condition=_cond(prop), scheme="plain"
+    )
 
 
 # Random small programs for property tests: two or three threads of loads, stores
@@ -81,7 +103,9 @@ LOCS = ("x", "y", "obj.refcnt", "obj.payload")
 instr = st.one_of(
     st.builds(lambda loc: Load("r0", loc), st.sampled_from(LOCS)),
     st.builds(lambda loc, v: Store(loc, BinOp("+", Reg("r0"), Const(v))), st.sampled_from(LOCS), st.integers(0, 2)),
-    st.builds(lambda loc, order: Store(loc, Const(1), order), st.sampled_from(LOCS), st.sampled_from([Order.RLX, Order.REL])),
+    st.builds(
+        lambda loc, order: Store(loc, Const(1), order), st.sampled_from(LOCS), st.sampled_from([Order.RLX, Order.REL])
+    ),
     st.builds(lambda loc: Rmw("r1", loc, "add", Const(1)), st.sampled_from(LOCS)),
     st.just(Fence(Order.SC, "mfence")),
     st.just(Fence(Order.REL)),
@@ -90,12 +114,18 @@ instr = st.one_of(
 )
 critical = st.lists(instr, min_size=1, max_size=2).map(lambda body: [Lock("m"), *body, Unlock("m")])
 thread_code = st.lists(st.one_of(instr.map(lambda i: [i]), critical), min_size=1, max_size=3).map(
-    lambda parts: tuple(i for part in parts for i in part))
+    lambda parts: tuple(i for part in parts for i in part)
+)
 
 
 @st.composite
 def programs(draw):
     info, locs = default_object("obj", 1)
     codes = draw(st.lists(thread_code, min_size=2, max_size=3))
-    return Program("random", {**locs, "x": 0, "y": 0, "m": 0},
-                   tuple(Thread(i, c) for i, c in enumerate(codes)), {"obj": info}, scheme="plain")
+    return Program(
+        "random",
+        {**locs, "x": 0, "y": 0, "m": 0},
+        tuple(Thread(i, c) for i, c in enumerate(codes)),
+        {"obj": info},
+        scheme="plain",
+    )

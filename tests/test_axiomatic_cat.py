@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incref.models.axiomatic import NAMES, get, relalg as ra
+from incref.models.axiomatic import NAMES, get
+from incref.models.axiomatic import relalg as ra
 from incref.models.axiomatic.cat import CatError, Model
 
 N = 6
@@ -72,11 +73,14 @@ def test_pruning_uses_only_axioms_monotone_in_rf_and_co():
     assert {a.name for a in get("tso").pruning} == {a.name for a in get("tso").axioms}
 
 
-@pytest.mark.parametrize("text,message", [
-    ("let a = po |", "model bad"),
-    ("acyclic nosuch as x", "unknown relation 'nosuch'"),
-    ("let po = rf", "defined twice"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("let a = po |", "model bad"),
+        ("acyclic nosuch as x", "unknown relation 'nosuch'"),
+        ("let po = rf", "defined twice"),
+    ],
+)
 def test_model_text_errors_are_reported(text, message):
     with pytest.raises(CatError, match=message):
         Model("bad", "test", text)

@@ -17,7 +17,20 @@ import pytest
 
 from incref.checker.axiomatic import check
 from incref.ir.program import (
-    Assume, BinOp, Condition, Const, Fence, Load, Order, Program, Reg, Rmw, Store, Thread, Var, conj,
+    Assume,
+    BinOp,
+    Condition,
+    Const,
+    Fence,
+    Load,
+    Order,
+    Program,
+    Reg,
+    Rmw,
+    Store,
+    Thread,
+    Var,
+    conj,
 )
 
 RLX, ACQ, REL, SC = Order.RLX, Order.ACQ, Order.REL, Order.SC
@@ -43,80 +56,184 @@ def Raddr(reg, loc, dep, order=RLX):
 
 
 def litmus(name, *threads, cond):
-    return Program(name, {"x": 0, "y": 0}, tuple(Thread(i, tuple(t)) for i, t in enumerate(threads)),
-                   condition=cond)
+    return Program(name, {"x": 0, "y": 0}, tuple(Thread(i, tuple(t)) for i, t in enumerate(threads)), condition=cond)
 
 
 def reg_exists(**state) -> Condition:
     """`exists` over final values: `p1_r0=1` is `1:r0 = 1`, `x=1` the location x."""
-    eqs = [BinOp("==", Var(k[1:].replace("_", ":")), Const(v)) if k.startswith("p") else
-           BinOp("==", Var(k), Const(v)) for k, v in state.items()]
+    eqs = [
+        BinOp("==", Var(k[1:].replace("_", ":")), Const(v)) if k.startswith("p") else BinOp("==", Var(k), Const(v))
+        for k, v in state.items()
+    ]
     return Condition("exists", conj(*eqs))
 
 
 CASES = {
     # name: (program, {model: allowed})
-    "SB": (litmus("SB", [W("x", 1), R("r0", "y")], [W("y", 1), R("r0", "x")],
-                  cond=reg_exists(p0_r0=0, p1_r0=0)),
-           dict(sc=False, tso=True, pso=True, armv8=True, rc11=True, c11=True)),
-    "SB+fences": (litmus("SB+fences", [W("x", 1), Fence(SC), R("r0", "y")], [W("y", 1), Fence(SC), R("r0", "x")],
-                         cond=reg_exists(p0_r0=0, p1_r0=0)),
-                  dict(sc=False, tso=False, pso=False, armv8=False, rc11=False, c11=False)),
-    "SB+scs": (litmus("SB+scs", [W("x", 1, SC), R("r0", "y", SC)], [W("y", 1, SC), R("r0", "x", SC)],
-                      cond=reg_exists(p0_r0=0, p1_r0=0)),
-               dict(sc=False, armv8=False, rc11=False, c11=False)),
-    "MP": (litmus("MP", [W("x", 1), W("y", 1)], [R("r0", "y"), R("r1", "x")], cond=reg_exists(p1_r0=1, p1_r1=0)),
-           dict(sc=False, tso=False, pso=True, armv8=True, rc11=True, c11=True)),
-    "MP+rel+acq": (litmus("MP+rel+acq", [W("x", 1), W("y", 1, REL)], [R("r0", "y", ACQ), R("r1", "x")],
-                          cond=reg_exists(p1_r0=1, p1_r1=0)),
-                   dict(sc=False, tso=False, pso=False, armv8=False, rc11=False, c11=False)),
-    "MP+dmb.st+addr": (litmus("MP+dmb.st+addr", [W("x", 1), Fence(SC, "dmb.st"), W("y", 1)],
-                              [R("r0", "y"), Raddr("r1", "x", "r0")], cond=reg_exists(p1_r0=1, p1_r1=0)),
-                       dict(armv8=False)),
-    "MP+dmb.st+po": (litmus("MP+dmb.st+po", [W("x", 1), Fence(SC, "dmb.st"), W("y", 1)],
-                            [R("r0", "y"), R("r1", "x")], cond=reg_exists(p1_r0=1, p1_r1=0)),
-                     dict(armv8=True)),
-    "LB": (litmus("LB", [R("r0", "x"), W("y", 1)], [R("r0", "y"), W("x", 1)], cond=reg_exists(p0_r0=1, p1_r0=1)),
-           dict(sc=False, tso=False, pso=False, armv8=True, rc11=False, c11=True)),
-    "LB+datas": (litmus("LB+datas", [R("r0", "x"), Wdata("y", "r0")], [R("r0", "y"), Wdata("x", "r0")],
-                        cond=reg_exists(p0_r0=1, p1_r0=1)),
-                 dict(sc=False, tso=False, armv8=False, rc11=False)),
-    "IRIW": (litmus("IRIW", [W("x", 1)], [R("r0", "x"), R("r1", "y")], [R("r0", "y"), R("r1", "x")], [W("y", 1)],
-                    cond=reg_exists(p1_r0=1, p1_r1=0, p2_r0=1, p2_r1=0)),
-             dict(sc=False, tso=False, pso=False, armv8=True, rc11=True, c11=True)),
-    "IRIW+addrs": (litmus("IRIW+addrs", [W("x", 1)], [R("r0", "x"), Raddr("r1", "y", "r0")],
-                          [R("r0", "y"), Raddr("r1", "x", "r0")], [W("y", 1)],
-                          cond=reg_exists(p1_r0=1, p1_r1=0, p2_r0=1, p2_r1=0)),
-                   dict(armv8=False)),
-    "IRIW+scs": (litmus("IRIW+scs", [W("x", 1, SC)], [R("r0", "x", SC), R("r1", "y", SC)],
-                        [R("r0", "y", SC), R("r1", "x", SC)], [W("y", 1, SC)],
-                        cond=reg_exists(p1_r0=1, p1_r1=0, p2_r0=1, p2_r1=0)),
-                 dict(sc=False, armv8=False, rc11=False, c11=False)),
-    "WRC": (litmus("WRC", [W("x", 1)], [R("r0", "x"), W("y", 1)], [R("r0", "y"), R("r1", "x")],
-                   cond=reg_exists(p1_r0=1, p2_r0=1, p2_r1=0)),
-            dict(sc=False, tso=False, pso=False, armv8=True, rc11=True)),
-    "WRC+data+addr": (litmus("WRC+data+addr", [W("x", 1)], [R("r0", "x"), Wdata("y", "r0")],
-                             [R("r0", "y"), Raddr("r1", "x", "r0")], cond=reg_exists(p1_r0=1, p2_r0=1, p2_r1=0)),
-                      dict(armv8=False)),
-    "WRC+rel+acq": (litmus("WRC+rel+acq", [W("x", 1)], [R("r0", "x"), W("y", 1, REL)],
-                           [R("r0", "y", ACQ), R("r1", "x")], cond=reg_exists(p1_r0=1, p2_r0=1, p2_r1=0)),
-                    dict(armv8=False, rc11=False, c11=False)),
-    "2+2W": (litmus("2+2W", [W("x", 1), W("y", 2)], [W("y", 1), W("x", 2)], cond=reg_exists(x=1, y=1)),
-             dict(sc=False, tso=False, pso=True, armv8=True, rc11=True, c11=True)),
-    "CoRR": (litmus("CoRR", [W("x", 1)], [R("r0", "x"), R("r1", "x")], cond=reg_exists(p1_r0=1, p1_r1=0)),
-             dict.fromkeys(MODELS, False)),
-    "CoWR": (litmus("CoWR", [W("x", 1), R("r0", "x")], [W("x", 2)], cond=reg_exists(p0_r0=2, x=1)),
-             dict.fromkeys(MODELS, False)),
-    "CoRW": (litmus("CoRW", [R("r0", "x"), W("x", 1)], [W("x", 2)], cond=reg_exists(p0_r0=2, x=2)),
-             dict.fromkeys(MODELS, False)),
-    "CoWW": (litmus("CoWW", [W("x", 1), W("x", 2)], cond=reg_exists(x=1)),
-             dict.fromkeys(MODELS, False)),
-    "2xINC+rmw": (litmus("2xINC+rmw", [Rmw("r0", "x", "add", Const(1), RLX)], [Rmw("r0", "x", "add", Const(1), RLX)],
-                         cond=reg_exists(x=1)),
-                  dict.fromkeys(MODELS, False)),
-    "2xINC+plain": (litmus("2xINC+plain", [R("r0", "x"), Store("x", BinOp("+", Reg("r0"), Const(1)))],
-                           [R("r0", "x"), Store("x", BinOp("+", Reg("r0"), Const(1)))], cond=reg_exists(x=1)),
-                    dict.fromkeys(MODELS, True)),
+    "SB": (
+        litmus("SB", [W("x", 1), R("r0", "y")], [W("y", 1), R("r0", "x")], cond=reg_exists(p0_r0=0, p1_r0=0)),
+        dict(sc=False, tso=True, pso=True, armv8=True, rc11=True, c11=True),
+    ),
+    "SB+fences": (
+        litmus(
+            "SB+fences",
+            [W("x", 1), Fence(SC), R("r0", "y")],
+            [W("y", 1), Fence(SC), R("r0", "x")],
+            cond=reg_exists(p0_r0=0, p1_r0=0),
+        ),
+        dict(sc=False, tso=False, pso=False, armv8=False, rc11=False, c11=False),
+    ),
+    "SB+scs": (
+        litmus(
+            "SB+scs",
+            [W("x", 1, SC), R("r0", "y", SC)],
+            [W("y", 1, SC), R("r0", "x", SC)],
+            cond=reg_exists(p0_r0=0, p1_r0=0),
+        ),
+        dict(sc=False, armv8=False, rc11=False, c11=False),
+    ),
+    "MP": (
+        litmus("MP", [W("x", 1), W("y", 1)], [R("r0", "y"), R("r1", "x")], cond=reg_exists(p1_r0=1, p1_r1=0)),
+        dict(sc=False, tso=False, pso=True, armv8=True, rc11=True, c11=True),
+    ),
+    "MP+rel+acq": (
+        litmus(
+            "MP+rel+acq",
+            [W("x", 1), W("y", 1, REL)],
+            [R("r0", "y", ACQ), R("r1", "x")],
+            cond=reg_exists(p1_r0=1, p1_r1=0),
+        ),
+        dict(sc=False, tso=False, pso=False, armv8=False, rc11=False, c11=False),
+    ),
+    "MP+dmb.st+addr": (
+        litmus(
+            "MP+dmb.st+addr",
+            [W("x", 1), Fence(SC, "dmb.st"), W("y", 1)],
+            [R("r0", "y"), Raddr("r1", "x", "r0")],
+            cond=reg_exists(p1_r0=1, p1_r1=0),
+        ),
+        dict(armv8=False),
+    ),
+    "MP+dmb.st+po": (
+        litmus(
+            "MP+dmb.st+po",
+            [W("x", 1), Fence(SC, "dmb.st"), W("y", 1)],
+            [R("r0", "y"), R("r1", "x")],
+            cond=reg_exists(p1_r0=1, p1_r1=0),
+        ),
+        dict(armv8=True),
+    ),
+    "LB": (
+        litmus("LB", [R("r0", "x"), W("y", 1)], [R("r0", "y"), W("x", 1)], cond=reg_exists(p0_r0=1, p1_r0=1)),
+        dict(sc=False, tso=False, pso=False, armv8=True, rc11=False, c11=True),
+    ),
+    "LB+datas": (
+        litmus(
+            "LB+datas",
+            [R("r0", "x"), Wdata("y", "r0")],
+            [R("r0", "y"), Wdata("x", "r0")],
+            cond=reg_exists(p0_r0=1, p1_r0=1),
+        ),
+        dict(sc=False, tso=False, armv8=False, rc11=False),
+    ),
+    "IRIW": (
+        litmus(
+            "IRIW",
+            [W("x", 1)],
+            [R("r0", "x"), R("r1", "y")],
+            [R("r0", "y"), R("r1", "x")],
+            [W("y", 1)],
+            cond=reg_exists(p1_r0=1, p1_r1=0, p2_r0=1, p2_r1=0),
+        ),
+        dict(sc=False, tso=False, pso=False, armv8=True, rc11=True, c11=True),
+    ),
+    "IRIW+addrs": (
+        litmus(
+            "IRIW+addrs",
+            [W("x", 1)],
+            [R("r0", "x"), Raddr("r1", "y", "r0")],
+            [R("r0", "y"), Raddr("r1", "x", "r0")],
+            [W("y", 1)],
+            cond=reg_exists(p1_r0=1, p1_r1=0, p2_r0=1, p2_r1=0),
+        ),
+        dict(armv8=False),
+    ),
+    "IRIW+scs": (
+        litmus(
+            "IRIW+scs",
+            [W("x", 1, SC)],
+            [R("r0", "x", SC), R("r1", "y", SC)],
+            [R("r0", "y", SC), R("r1", "x", SC)],
+            [W("y", 1, SC)],
+            cond=reg_exists(p1_r0=1, p1_r1=0, p2_r0=1, p2_r1=0),
+        ),
+        dict(sc=False, armv8=False, rc11=False, c11=False),
+    ),
+    "WRC": (
+        litmus(
+            "WRC",
+            [W("x", 1)],
+            [R("r0", "x"), W("y", 1)],
+            [R("r0", "y"), R("r1", "x")],
+            cond=reg_exists(p1_r0=1, p2_r0=1, p2_r1=0),
+        ),
+        dict(sc=False, tso=False, pso=False, armv8=True, rc11=True),
+    ),
+    "WRC+data+addr": (
+        litmus(
+            "WRC+data+addr",
+            [W("x", 1)],
+            [R("r0", "x"), Wdata("y", "r0")],
+            [R("r0", "y"), Raddr("r1", "x", "r0")],
+            cond=reg_exists(p1_r0=1, p2_r0=1, p2_r1=0),
+        ),
+        dict(armv8=False),
+    ),
+    "WRC+rel+acq": (
+        litmus(
+            "WRC+rel+acq",
+            [W("x", 1)],
+            [R("r0", "x"), W("y", 1, REL)],
+            [R("r0", "y", ACQ), R("r1", "x")],
+            cond=reg_exists(p1_r0=1, p2_r0=1, p2_r1=0),
+        ),
+        dict(armv8=False, rc11=False, c11=False),
+    ),
+    "2+2W": (
+        litmus("2+2W", [W("x", 1), W("y", 2)], [W("y", 1), W("x", 2)], cond=reg_exists(x=1, y=1)),
+        dict(sc=False, tso=False, pso=True, armv8=True, rc11=True, c11=True),
+    ),
+    "CoRR": (
+        litmus("CoRR", [W("x", 1)], [R("r0", "x"), R("r1", "x")], cond=reg_exists(p1_r0=1, p1_r1=0)),
+        dict.fromkeys(MODELS, False),
+    ),
+    "CoWR": (
+        litmus("CoWR", [W("x", 1), R("r0", "x")], [W("x", 2)], cond=reg_exists(p0_r0=2, x=1)),
+        dict.fromkeys(MODELS, False),
+    ),
+    "CoRW": (
+        litmus("CoRW", [R("r0", "x"), W("x", 1)], [W("x", 2)], cond=reg_exists(p0_r0=2, x=2)),
+        dict.fromkeys(MODELS, False),
+    ),
+    "CoWW": (litmus("CoWW", [W("x", 1), W("x", 2)], cond=reg_exists(x=1)), dict.fromkeys(MODELS, False)),
+    "2xINC+rmw": (
+        litmus(
+            "2xINC+rmw",
+            [Rmw("r0", "x", "add", Const(1), RLX)],
+            [Rmw("r0", "x", "add", Const(1), RLX)],
+            cond=reg_exists(x=1),
+        ),
+        dict.fromkeys(MODELS, False),
+    ),
+    "2xINC+plain": (
+        litmus(
+            "2xINC+plain",
+            [R("r0", "x"), Store("x", BinOp("+", Reg("r0"), Const(1)))],
+            [R("r0", "x"), Store("x", BinOp("+", Reg("r0"), Const(1)))],
+            cond=reg_exists(x=1),
+        ),
+        dict.fromkeys(MODELS, True),
+    ),
 }
 
 PARAMS = [(name, model, allowed) for name, (_, verdicts) in CASES.items() for model, allowed in verdicts.items()]
@@ -136,15 +253,22 @@ def test_sb_final_states_under_sc_are_the_three_interleavings():
 
 
 def test_relaxed_race_on_non_atomics_is_flagged_only_in_c_models():
-    prog = litmus("MP+na", [Store("x", Const(1), Order.NA), W("y", 1)],
-                  [R("r0", "y"), Load("r1", "x", Order.NA)], cond=reg_exists(p1_r0=1, p1_r1=0))
+    prog = litmus(
+        "MP+na",
+        [Store("x", Const(1), Order.NA), W("y", 1)],
+        [R("r0", "y"), Load("r1", "x", Order.NA)],
+        cond=reg_exists(p1_r0=1, p1_r1=0),
+    )
     for model in ("rc11", "c11"):
         assert "data-race" in check(prog, model).violation_kinds()
     for model in ("sc", "tso", "armv8"):
         assert "data-race" not in check(prog, model).violation_kinds()
-    guarded = litmus("MP+na+rel+acq+ctrl", [Store("x", Const(1), Order.NA), W("y", 1, REL)],
-                     [R("r0", "y", ACQ), Assume(BinOp("==", Reg("r0"), Const(1))), Load("r1", "x", Order.NA)],
-                     cond=reg_exists(p1_r1=0))
+    guarded = litmus(
+        "MP+na+rel+acq+ctrl",
+        [Store("x", Const(1), Order.NA), W("y", 1, REL)],
+        [R("r0", "y", ACQ), Assume(BinOp("==", Reg("r0"), Const(1))), Load("r1", "x", Order.NA)],
+        cond=reg_exists(p1_r1=0),
+    )
     # reading x only after acquiring the flag is race free, and never stale
     result = check(guarded, "rc11")
     assert result.violation_kinds() == [] and result.condition_holds is False

@@ -14,7 +14,20 @@ import pytest
 from incref.checker.axiomatic import check
 from incref.frontends import load_program
 from incref.ir.program import (
-    Assert, BinOp, Condition, Const, Free, Load, LoopBound, ObjOp, Order, Program, Reg, Store, Thread, Var,
+    Assert,
+    BinOp,
+    Condition,
+    Const,
+    Free,
+    Load,
+    LoopBound,
+    ObjOp,
+    Order,
+    Program,
+    Reg,
+    Store,
+    Thread,
+    Var,
     default_object,
 )
 from incref.reports import graph
@@ -36,8 +49,12 @@ def test_plain_incref_decref_under_rc11_races_and_uses_after_free():
 
 def test_cli_reports_the_race_and_the_use_after_free():
     incref = Path(sys.executable).with_name("incref")
-    out = subprocess.run([str(incref), "check", "incref-decref", "--scheme", "plain", "--model", "rc11", "--json"],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [str(incref), "check", "incref-decref", "--scheme", "plain", "--model", "rc11", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     doc = json.loads(out.stdout)
     kinds = {v["kind"] for v in doc["violations"]}
     assert {"data-race", "use-after-free"} <= kinds
@@ -58,8 +75,14 @@ def test_relaxed_decrement_frees_too_early_on_armv8_but_not_on_tso():
 
 def _object_program(threads, **extra) -> Program:
     info, locs = default_object("obj", 1)
-    return Program("objects", locs, tuple(Thread(i, tuple(c)) for i, c in enumerate(threads)),
-                   objects={"obj": info}, scheme="test", **extra)
+    return Program(
+        "objects",
+        locs,
+        tuple(Thread(i, tuple(c)) for i, c in enumerate(threads)),
+        objects={"obj": info},
+        scheme="test",
+        **extra,
+    )
 
 
 def test_two_frees_are_a_double_free():
@@ -70,7 +93,8 @@ def test_two_frees_are_a_double_free():
 def test_failed_assertion_and_refuted_condition():
     program = _object_program(
         [[Load("r0", "obj.payload"), Assert(BinOp("==", Reg("r0"), Const(1)), "payload is 1")]],
-        condition=Condition("forall", BinOp("==", Var("obj.payload"), Const(1))))
+        condition=Condition("forall", BinOp("==", Var("obj.payload"), Const(1))),
+    )
     kinds = check(program, "sc").violation_kinds()
     assert "assertion" in kinds and "condition" in kinds
 
@@ -87,11 +111,14 @@ def test_state_budget_makes_the_verdict_incomplete():
 
 
 def test_witness_satisfies_the_condition_and_renders_as_text_and_dot():
-    sb = Program("SB", {"x": 0, "y": 0}, (
-        Thread(0, (Store("x", Const(1)), Load("r0", "y"))),
-        Thread(1, (Store("y", Const(1)), Load("r0", "x")))),
-        condition=Condition("exists", BinOp("&&", BinOp("==", Var("0:r0"), Const(0)),
-                                            BinOp("==", Var("1:r0"), Const(0)))))
+    sb = Program(
+        "SB",
+        {"x": 0, "y": 0},
+        (Thread(0, (Store("x", Const(1)), Load("r0", "y"))), Thread(1, (Store("y", Const(1)), Load("r0", "x")))),
+        condition=Condition(
+            "exists", BinOp("&&", BinOp("==", Var("0:r0"), Const(0)), BinOp("==", Var("1:r0"), Const(0)))
+        ),
+    )
     result = check(sb, "tso")
     assert result.witness.satisfies and result.witness.state["0:r0"] == 0
     text = graph.render_text(sb, result.witness)

@@ -37,15 +37,31 @@ def at(name: str, line: int) -> str:
 
 # (file name, content, the location the message must name or None, a word of the sentence)
 SCENARIOS = [
-    ("truncated.inc", RACE[:RACE.index("{") + 1], at("truncated.inc", 5), "end of the file"),
-    ("unknown-instruction.inc", RACE.replace("incref obj", "frobnicate obj"), r"unknown-instruction\.inc:6:16: ",
-     "unknown instruction 'frobnicate'"),
-    ("misspelt-store.inc", SB.replace("store.rlx x = 1", "stor.rlx x = 1"), r"misspelt-store\.inc:9:3: ",
-     "unknown instruction 'stor'"),
-    ("misspelt-store-2.inc", SB.replace("store.rlx x = 1", "stor x = 1"), r"misspelt-store-2\.inc:9:3: ",
-     "unknown instruction 'stor'"),
-    ("bad-register.inc", SB.replace("r0 = load.rlx y", "9r = load.rlx y"), at("bad-register.inc", 11),
-     "unexpected '9'"),
+    ("truncated.inc", RACE[: RACE.index("{") + 1], at("truncated.inc", 5), "end of the file"),
+    (
+        "unknown-instruction.inc",
+        RACE.replace("incref obj", "frobnicate obj"),
+        r"unknown-instruction\.inc:6:16: ",
+        "unknown instruction 'frobnicate'",
+    ),
+    (
+        "misspelt-store.inc",
+        SB.replace("store.rlx x = 1", "stor.rlx x = 1"),
+        r"misspelt-store\.inc:9:3: ",
+        "unknown instruction 'stor'",
+    ),
+    (
+        "misspelt-store-2.inc",
+        SB.replace("store.rlx x = 1", "stor x = 1"),
+        r"misspelt-store-2\.inc:9:3: ",
+        "unknown instruction 'stor'",
+    ),
+    (
+        "bad-register.inc",
+        SB.replace("r0 = load.rlx y", "9r = load.rlx y"),
+        at("bad-register.inc", 11),
+        "unexpected '9'",
+    ),
     ("unbalanced.inc", RACE.replace("forall obj.refcnt ==", "forall (obj.refcnt =="), at("unbalanced.inc", 8), "')'"),
     ("undefined.inc", RACE.replace("incref obj", "incref nosuch"), at("undefined.inc", 6), "'nosuch'"),
     ("bad-order.inc", SB.replace("store.rlx x = 1", "store.weird x = 1"), at("bad-order.inc", 9), "weird"),
@@ -71,9 +87,13 @@ def test_malformed_scenario_is_one_located_line(capfd, monkeypatch, tmp_path, na
 
 
 LITMUS = [
-    ("truncated.litmus", SB_LITMUS[:SB_LITMUS.index("MOV EAX")], at("truncated.litmus", 8), "condition"),
-    ("unknown-instruction.litmus", SB_LITMUS.replace("MOV EAX,[y]", "FROB EAX,[y]"),
-     at("unknown-instruction.litmus", 8), "unknown X86 instruction 'FROB'"),
+    ("truncated.litmus", SB_LITMUS[: SB_LITMUS.index("MOV EAX")], at("truncated.litmus", 8), "condition"),
+    (
+        "unknown-instruction.litmus",
+        SB_LITMUS.replace("MOV EAX,[y]", "FROB EAX,[y]"),
+        at("unknown-instruction.litmus", 8),
+        "unknown X86 instruction 'FROB'",
+    ),
     ("bad-register.litmus", SB_LITMUS.replace("MOV EAX,[y]", "MOV QQQ,[y]"), at("bad-register.litmus", 8), "'QQQ'"),
     ("unbalanced.litmus", SB_LITMUS.replace("1:EAX=0)", "1:EAX=0"), at("unbalanced.litmus", 9), "condition"),
     ("unknown-arch.litmus", SB_LITMUS.replace("X86 SB", "SPARC SB"), at("unknown-arch.litmus", 1), "'SPARC'"),
@@ -156,14 +176,12 @@ IMPOSSIBLE = [
     (("litmus", str(CATALOGUE / "x86" / "SB.litmus"), "--timeout", "0"), "--timeout"),
     pytest.param(("run", "sb", "--iterations", "0"), "--iterations", marks=needs_cc),
     pytest.param(("run", "sb", "--iterations", "-5"), "--iterations", marks=needs_cc),
-    pytest.param(("run", "sb", "--iterations", str(10 ** 13)), "--iterations", marks=needs_cc),
+    pytest.param(("run", "sb", "--iterations", str(10**13)), "--iterations", marks=needs_cc),
     pytest.param(("run", "incref-race", "--set", "threads=-1"), "negative", marks=needs_cc),
     pytest.param(("run", "incref-race", "--set", "nosuch=1"), "nosuch", marks=needs_cc),
-    pytest.param(("run", "sb", "-n", "100", "--deadline", "0"), "--deadline",
-                 marks=needs_cc),
+    pytest.param(("run", "sb", "-n", "100", "--deadline", "0"), "--deadline", marks=needs_cc),
     pytest.param(("compare", "sb", "--iterations", "0"), "--iterations", marks=needs_cc),
-    pytest.param(("compare", "sb", "-n", "100", "--deadline", "-1"), "--deadline",
-                 marks=needs_cc),
+    pytest.param(("compare", "sb", "-n", "100", "--deadline", "-1"), "--deadline", marks=needs_cc),
 ]
 
 
@@ -201,10 +219,14 @@ def test_litmus_missing_path(capfd, monkeypatch, tmp_path):
     assert_one_line_error(*incref(capfd, monkeypatch, "litmus", str(tmp_path / "gone.litmus")), "gone.litmus")
 
 
-@pytest.mark.parametrize("args", [
-    ("litmus", str(CATALOGUE / "x86" / "SB.litmus"), "--witness", "--dot", "{dir}"),
-    ("zoo", "--schemes", "plain", "--models", "sc", "--scenarios", "concurrent-incref", "--html", "{dir}"),
-], ids=["litmus --dot", "zoo --html"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("litmus", str(CATALOGUE / "x86" / "SB.litmus"), "--witness", "--dot", "{dir}"),
+        ("zoo", "--schemes", "plain", "--models", "sc", "--scenarios", "concurrent-incref", "--html", "{dir}"),
+    ],
+    ids=["litmus --dot", "zoo --html"],
+)
 def test_an_output_file_that_is_a_directory(capfd, monkeypatch, tmp_path, args):
     args = [a.replace("{dir}", str(tmp_path)) for a in args]
     assert_one_line_error(*incref(capfd, monkeypatch, *args), "directory")
@@ -216,28 +238,49 @@ def test_bench_refuses_a_plot_path_it_cannot_write_before_measuring(capfd, monke
     path = tmp_path / target
     if "." not in target:
         path.mkdir()
-    code, out, err = incref(capfd, monkeypatch, "bench", "--schemes", "plain", "--threads", "1", "--runs", "1",
-                            "--plot", str(path))
+    code, out, err = incref(
+        capfd, monkeypatch, "bench", "--schemes", "plain", "--threads", "1", "--runs", "1", "--plot", str(path)
+    )
     assert_one_line_error(code, out, err, str(path))
     assert "measuring" not in err
 
 
-@pytest.mark.parametrize("args, words", [
-    (("check", str(CATALOGUE / "x86" / "SB.litmus"), "--set", "threads=2"), "no parameters"),
-    (("check", str(CATALOGUE / "aarch64" / "LLSC-INC.litmus"), "--model", "tso"), "unsupported: exclusive"),
-    (("simulate", str(CATALOGUE / "aarch64" / "LLSC-INC.litmus")), "unsupported: exclusive"),
-    pytest.param(("run", str(CATALOGUE / "aarch64" / "MP.litmus"), "-n", "100"), "cannot run",
-                 marks=[needs_cc, pytest.mark.skipif(not HOST_X86, reason="AArch64 code runs on an ARM host")]),
-    pytest.param(("compare", str(CATALOGUE / "aarch64" / "MP.litmus"), "-n", "100"), "cannot run",
-                 marks=[needs_cc, pytest.mark.skipif(not HOST_X86, reason="AArch64 code runs on an ARM host")]),
-], ids=lambda v: " ".join(Path(a).name for a in v) if isinstance(v, tuple) else None)
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("check", str(CATALOGUE / "x86" / "SB.litmus"), "--set", "threads=2"), "no parameters"),
+        (("check", str(CATALOGUE / "aarch64" / "LLSC-INC.litmus"), "--model", "tso"), "unsupported: exclusive"),
+        (("simulate", str(CATALOGUE / "aarch64" / "LLSC-INC.litmus")), "unsupported: exclusive"),
+        pytest.param(
+            ("run", str(CATALOGUE / "aarch64" / "MP.litmus"), "-n", "100"),
+            "cannot run",
+            marks=[needs_cc, pytest.mark.skipif(not HOST_X86, reason="AArch64 code runs on an ARM host")],
+        ),
+        pytest.param(
+            ("compare", str(CATALOGUE / "aarch64" / "MP.litmus"), "-n", "100"),
+            "cannot run",
+            marks=[needs_cc, pytest.mark.skipif(not HOST_X86, reason="AArch64 code runs on an ARM host")],
+        ),
+    ],
+    ids=lambda v: " ".join(Path(a).name for a in v) if isinstance(v, tuple) else None,
+)
 def test_a_test_the_engine_cannot_express_is_one_line(capfd, monkeypatch, args, words):
     assert_one_line_error(*incref(capfd, monkeypatch, *args, "--json"), words)
 
 
 def test_the_zoo_takes_every_model_name(capfd, monkeypatch):
-    code, out, err = incref(capfd, monkeypatch, "zoo", "--models", "c11", "--schemes", "atomic",
-                            "--scenarios", "concurrent-incref", "--json")
+    code, out, err = incref(
+        capfd,
+        monkeypatch,
+        "zoo",
+        "--models",
+        "c11",
+        "--schemes",
+        "atomic",
+        "--scenarios",
+        "concurrent-incref",
+        "--json",
+    )
     assert code == 0, err
     assert [cell["model"] for cell in json.loads(out)["cells"]] == ["c11"]
 
@@ -247,8 +290,12 @@ LOAD_R0 = "int r0 = atomic_load_explicit(y, memory_order_relaxed);"
 DEEP = 2000  # over Python's default recursion limit of 1000 frames
 
 DEEP_INPUTS = [
-    ("chain.inc", RACE.replace("forall obj.refcnt == 1 + threads * ops",
-                               "forall obj.refcnt == 1" + " + 0" * DEEP + " + threads * ops")),
+    (
+        "chain.inc",
+        RACE.replace(
+            "forall obj.refcnt == 1 + threads * ops", "forall obj.refcnt == 1" + " + 0" * DEEP + " + threads * ops"
+        ),
+    ),
     ("blocks.inc", RACE.replace("repeat ops { incref obj }", "if 1 { " * DEEP + "incref obj" + " }" * DEEP)),
     ("chain.litmus", SB_LITMUS.replace("1:EAX=0)", "1:EAX=0" + r" /\ 1:EAX=0" * DEEP + ")")),
     ("negations.litmus", SB_LITMUS.replace("exists (0:EAX=0", "exists (" + "~" * DEEP + "0:EAX=0")),
@@ -295,8 +342,12 @@ def test_an_absurd_simulated_iteration_count_is_refused():
     """`incref run` refuses more than 10^9 iterations at once; the timed simulator (about
     1 M operations/s) would run for months on 10^13 instead of saying so."""
     try:
-        proc = subprocess.run([INCREF, "simulate", "incref-race", "--timed", "--iterations", str(10 ** 13)],
-                              capture_output=True, text=True, timeout=5)
+        proc = subprocess.run(
+            [INCREF, "simulate", "incref-race", "--timed", "--iterations", str(10**13)],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail("still simulating 10^13 iterations after 5 s")
     assert_one_line_error(proc.returncode, proc.stdout, proc.stderr, "--iterations")

@@ -4,7 +4,8 @@ programs (DESIGN.md: "that agreement is itself a test"). Store buffers (Sewell e
 CACM 2010) and execution graphs (Alglave, Maranget, Tautschnig, TOPLAS 2014) are two
 definitions of one model; a disagreement is a bug in one of them."""
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker_scenarios import programs
 from incref.checker import check

@@ -39,8 +39,9 @@ def test_json_document_shape(capsys, monkeypatch):
 
 
 def test_set_parameters_and_tso(capsys, monkeypatch):
-    code, out, _ = run(capsys, monkeypatch, "incref-race", "--set", "threads=3", "--set", "ops=2",
-                       "--model", "tso", "--json")
+    code, out, _ = run(
+        capsys, monkeypatch, "incref-race", "--set", "threads=3", "--set", "ops=2", "--model", "tso", "--json"
+    )
     assert code == 1
     assert sorted(o["state"]["obj.refcnt"] for o in json.loads(out)["outcomes"]) == [3, 4, 5, 6, 7]
 
@@ -49,8 +50,9 @@ def test_safe_exits_0_and_no_reduction_reports_more_executions(capsys, monkeypat
     code, out, _ = run(capsys, monkeypatch, "incref-race", "--scheme", "atomic", "--model", "pso", "--json")
     on = json.loads(out)
     assert code == 0 and on["verdict"] == "safe" and on["violations"] == []
-    code, out, _ = run(capsys, monkeypatch, "incref-race", "--scheme", "atomic", "--model", "pso",
-                       "--no-reduction", "--json")
+    code, out, _ = run(
+        capsys, monkeypatch, "incref-race", "--scheme", "atomic", "--model", "pso", "--no-reduction", "--json"
+    )
     off = json.loads(out)
     assert code == 0
     assert off["stats"]["reduction"] is False and on["stats"]["reduction"] is True
@@ -58,8 +60,20 @@ def test_safe_exits_0_and_no_reduction_reports_more_executions(capsys, monkeypat
 
 
 def test_max_states_gives_incomplete_exit_3(capsys, monkeypatch):
-    code, out, _ = run(capsys, monkeypatch, "incref-race", "--set", "threads=5", "--set", "ops=2",
-                       "--model", "tso", "--max-states", "1000", "--json")
+    code, out, _ = run(
+        capsys,
+        monkeypatch,
+        "incref-race",
+        "--set",
+        "threads=5",
+        "--set",
+        "ops=2",
+        "--model",
+        "tso",
+        "--max-states",
+        "1000",
+        "--json",
+    )
     doc = json.loads(out)
     assert code == 3 and doc["verdict"] == "incomplete"
     assert doc["stats"]["complete"] is False and "1000" in doc["incomplete_reason"]
@@ -74,14 +88,17 @@ def test_terminal_output_has_table_timeline_and_verdict(capsys, monkeypatch):
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("args", [
-    ["incref-race", "--model", "x86"],
-    ["incref-race", "--scheme", "nope"],
-    ["no-such-example"],
-    ["incref-race", "--max-states", "0"],
-    ["incref-race", "--timeout", "-1"],
-    ["incref-race", "--engine", "operational", "--model", "rc11"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["incref-race", "--model", "x86"],
+        ["incref-race", "--scheme", "nope"],
+        ["no-such-example"],
+        ["incref-race", "--max-states", "0"],
+        ["incref-race", "--timeout", "-1"],
+        ["incref-race", "--engine", "operational", "--model", "rc11"],
+    ],
+)
 def test_bad_options_exit_2_with_one_line(capsys, monkeypatch, args):
     code, out, err = run(capsys, monkeypatch, *args)
     assert code == 2 and out == ""
@@ -89,9 +106,13 @@ def test_bad_options_exit_2_with_one_line(capsys, monkeypatch, args):
 
 
 def test_ctrl_c_prints_the_partial_result_as_incomplete():
-    proc = subprocess.Popen([INCREF, "check", "incref-race", "--set", "threads=8", "--set", "ops=2",
-                             "--model", "tso"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        [INCREF, "check", "incref-race", "--set", "threads=8", "--set", "ops=2", "--model", "tso"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     assert proc.stderr.read(len(" exploring:")).strip() == "exploring:"  # the progress line: the search runs
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)

@@ -14,7 +14,18 @@ from incref.checker.explore import COMPLETE, DictStore, explore, replay
 from incref.checker.operational import OperationalSystem
 from incref.frontends import load_program
 from incref.ir.program import (
-    Assume, BinOp, Branch, Const, LoopBound, Load, Program, Reg, Store, Thread, link, Label,
+    Assume,
+    BinOp,
+    Branch,
+    Const,
+    Label,
+    Load,
+    LoopBound,
+    Program,
+    Reg,
+    Store,
+    Thread,
+    link,
 )
 from incref.models.operational import MODELS
 from incref.schemes import apply_scheme, get
@@ -48,8 +59,11 @@ def bundled_incref_decref():
 
 
 @pytest.mark.parametrize("model", ["sc", "tso", "pso"])
-@pytest.mark.parametrize("build", [incref_decref, bundled_incref_decref, lambda: incref_race(2, 2)],
-                         ids=["incref-decref-ir", "incref-decref-bundled", "race-2x2"])
+@pytest.mark.parametrize(
+    "build",
+    [incref_decref, bundled_incref_decref, lambda: incref_race(2, 2)],
+    ids=["incref-decref-ir", "incref-decref-bundled", "race-2x2"],
+)
 def test_traces_are_as_short_as_a_plain_breadth_first_search_finds(model, build):
     program = build()
     expected = shortest_by_plain_bfs(OperationalSystem(program, MODELS[model]))
@@ -64,7 +78,7 @@ def test_execution_counts_are_the_number_of_interleavings():
     # n threads of 2 memory events each under SC: (2n)! / 2^n interleavings
     for n in (2, 3):
         result = check(incref_race(n, 1), "sc", reduction=False)
-        assert result.stats.executions == math.factorial(2 * n) // 2 ** n
+        assert result.stats.executions == math.factorial(2 * n) // 2**n
         assert sum(o.count for o in result.outcomes) == result.stats.executions
 
 
@@ -87,8 +101,9 @@ def test_budget_gives_incomplete_with_what_was_covered():
 
 
 def _program(*threads, locations=None):
-    return Program("t", locations or {"x": 0, "y": 0}, tuple(Thread(i, tuple(c)) for i, c in enumerate(threads)),
-                   scheme="plain")
+    return Program(
+        "t", locations or {"x": 0, "y": 0}, tuple(Thread(i, tuple(c)) for i, c in enumerate(threads)), scheme="plain"
+    )
 
 
 def test_assume_blocks_an_execution_and_it_is_not_counted():
@@ -109,8 +124,7 @@ def test_loop_bound_makes_the_result_incomplete():
 
 def test_cyclic_state_graph_terminates_with_the_same_states():
     # a spin loop written as a backward branch: the state graph has a cycle
-    spin = link([Label("top"), Load("r0", "y"), Branch(BinOp("==", Reg("r0"), Const(0)), "top"),
-                 Load("r1", "x")])
+    spin = link([Label("top"), Load("r0", "y"), Branch(BinOp("==", Reg("r0"), Const(0)), "top"), Load("r1", "x")])
     prog = _program([Store("x", Const(1)), Store("y", Const(1))], spin)
     for model in ("sc", "tso", "pso"):
         on, off = check(prog, model), check(prog, model, reduction=False)

@@ -8,15 +8,32 @@ from checker_scenarios import incref_race
 from incref.checker import check
 from incref.errors import Unsupported, UsageError
 from incref.ir.program import (
-    Assert, BinOp, Condition, Const, Free, Load, ObjOp, Program, Reg, Store, Thread, Var,
+    Assert,
+    BinOp,
+    Condition,
+    Const,
+    Free,
+    Load,
+    ObjOp,
+    Program,
+    Reg,
+    Store,
+    Thread,
+    Var,
     default_object,
 )
 
 
 def obj_program(*threads, count=1, condition=None):
     info, locs = default_object("obj", count)
-    return Program("t", locs, tuple(Thread(i, tuple(c)) for i, c in enumerate(threads)), {"obj": info},
-                   condition=condition, scheme="plain")
+    return Program(
+        "t",
+        locs,
+        tuple(Thread(i, tuple(c)) for i, c in enumerate(threads)),
+        {"obj": info},
+        condition=condition,
+        scheme="plain",
+    )
 
 
 def kinds(program, model="sc"):
@@ -67,18 +84,28 @@ def test_use_after_free_is_checked_when_a_buffered_store_reaches_memory():
 
 
 def test_failed_assertion():
-    prog = Program("t", {"x": 0}, (Thread(0, (Load("r0", "x"), Assert(BinOp("==", Reg("r0"), Const(1)), "x is one"))),),
-                   scheme="plain")
+    prog = Program(
+        "t",
+        {"x": 0},
+        (Thread(0, (Load("r0", "x"), Assert(BinOp("==", Reg("r0"), Const(1)), "x is one"))),),
+        scheme="plain",
+    )
     result = check(prog, "sc")
     assert result.violation_kinds() == ["assertion"]
     assert "x is one" in result.violations[0].message
 
 
-@pytest.mark.parametrize("quantifier,value,violated,holds", [
-    ("exists", 1, False, True), ("exists", 0, False, False),
-    ("~exists", 1, True, False), ("~exists", 0, False, True),
-    ("forall", 1, False, True), ("forall", 0, True, False),
-])
+@pytest.mark.parametrize(
+    "quantifier,value,violated,holds",
+    [
+        ("exists", 1, False, True),
+        ("exists", 0, False, False),
+        ("~exists", 1, True, False),
+        ("~exists", 0, False, True),
+        ("forall", 1, False, True),
+        ("forall", 0, True, False),
+    ],
+)
 def test_condition(quantifier, value, violated, holds):
     # the only final state has x == 1; the condition asks about x == value
     cond = Condition(quantifier, BinOp("==", Var("x"), Const(value)))

@@ -58,9 +58,16 @@ def both_zero(result, a="0:r0", b="1:r0"):
     return any(o.state[a] == 0 and o.state[b] == 0 for o in result.outcomes)
 
 
-@pytest.mark.parametrize("model,fence,allowed", [
-    ("sc", 0, False), ("tso", 0, True), ("pso", 0, True), ("tso", 1, False), ("pso", 1, False),
-])
+@pytest.mark.parametrize(
+    "model,fence,allowed",
+    [
+        ("sc", 0, False),
+        ("tso", 0, True),
+        ("pso", 0, True),
+        ("tso", 1, False),
+        ("pso", 1, False),
+    ],
+)
 def test_store_buffering(model, fence, allowed):
     result = run("sb", model, fence=fence)
     assert both_zero(result) is allowed
@@ -86,9 +93,17 @@ def test_reduction_keeps_the_set_of_final_states(model):
 
 
 @pytest.mark.parametrize("model", ["sc", "tso"])
-@pytest.mark.parametrize("example,params", [
-    ("sb", {}), ("sb", {"fence": 1}), ("mp", {}), ("mp", {"fence": 1}), ("incref-race", {}), ("ttas-lock", {}),
-])
+@pytest.mark.parametrize(
+    "example,params",
+    [
+        ("sb", {}),
+        ("sb", {"fence": 1}),
+        ("mp", {}),
+        ("mp", {"fence": 1}),
+        ("incref-race", {}),
+        ("ttas-lock", {}),
+    ],
+)
 def test_operational_and_axiomatic_engines_agree(model, example, params):
     program = apply_scheme(load_program(example, params or None), get("plain"))
     operational = check(program, model)
@@ -112,7 +127,9 @@ def test_x86_catalogue_operational_tso_agrees_with_axiomatic_tso(path):
 
 def test_x86_catalogue_published_tso_verdicts():
     # x86-TSO allows exactly SB and R among these (Owens, Sarkar, Sewell, TPHOLs 2009; herd7 x86tso.cat)
-    holds = {p.stem: check(load_program(str(p)), "tso").condition_holds
-             for p in X86_CATALOGUE if p.stem in ("SB", "R", "MP", "LB", "SB+mfences", "IRIW", "2+2W")}
-    assert holds == {"SB": True, "R": True, "MP": False, "LB": False, "SB+mfences": False, "IRIW": False,
-                     "2+2W": False}
+    holds = {
+        p.stem: check(load_program(str(p)), "tso").condition_holds
+        for p in X86_CATALOGUE
+        if p.stem in ("SB", "R", "MP", "LB", "SB+mfences", "IRIW", "2+2W")
+    }
+    assert holds == {"SB": True, "R": True, "MP": False, "LB": False, "SB+mfences": False, "IRIW": False, "2+2W": False}

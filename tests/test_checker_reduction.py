@@ -3,10 +3,12 @@ set of final states, nor the violations found, nor the length of the shortest tr
 each (Godefroid 1996, ch. 6: persistent sets preserve every deadlock, i.e. every final
 state, through an equivalent execution of the same length)."""
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker_scenarios import programs
 from incref.checker import check
+
 
 @settings(max_examples=60, deadline=None)
 @given(programs(), st.sampled_from(["sc", "tso", "pso"]))

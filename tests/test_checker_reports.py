@@ -31,7 +31,7 @@ def test_flush_steps_sit_in_the_column_of_the_thread_whose_buffer_drains():
     text = render_trace(program, uaf, width=120)
     header = next(line for line in text.splitlines() if "(thread 0)" in line)
     column_1 = header.index(program.threads[1].name)
-    for step, line in zip([s for s in uaf.trace], [l for l in text.splitlines() if l.strip()[:1].isdigit()]):
+    for step, line in zip([s for s in uaf.trace], [row for row in text.splitlines() if row.strip()[:1].isdigit()]):
         if step.step == "flush":
             assert (line.index("flush") >= column_1) is (step.thread == 1)
 

@@ -49,49 +49,68 @@ class Row:
 
 
 ROWS: dict[str, Row] = {
-    "check": Row(("incref-race", "--scheme", "plain", "--model", "sc", "--json"), 1, (
-        ("incref-race", "--model", "nosuch-model"),
-        ("incref-race", "--scheme", "nosuch-scheme"),
-        ("nosuch-example",),
-    )),
-    "litmus": Row((SB_LITMUS, "--json"), 0, (
-        (SB_LITMUS, "--model", "nosuch-model"),
-    )),
-    "zoo": Row(("--schemes", "plain", "--models", "sc", "--scenarios", "concurrent-incref", "--json"), 0, (
-        ("--models", "nosuch-model"),
-        ("--schemes", "nosuch-scheme"),
-        ("--scenarios", "nosuch-scenario"),
-        ("--explain", "plain", "concurrent-incref", "nosuch-model"),
-    )),
-    "run": Row(("sb", "-n", "1000", "--json"), 0, (
-        ("sb", "-n", "100", "--model", "nosuch-model"),
-        ("incref-race", "-n", "100", "--scheme", "nosuch-scheme"),
-        ("nosuch-example", "-n", "100"),
-    ), hardware=True),
-    "bench": Row(("--schemes", "plain", "--threads", "1", "--runs", "1", "--json"), 0, (
-        ("--schemes", "nosuch-scheme"),
-        ("--sharing", "nosuch-sharing"),
-    ), hardware=True),
-    "simulate": Row(("incref-race", "--json"), 1, (
-        ("incref-race", "--protocol", "nosuch-protocol"),
-        ("incref-race", "--interconnect", "nosuch-interconnect"),
-        ("incref-race", "--scheme", "nosuch-scheme"),
-        ("nosuch-example",),
-    )),
-    "compare": Row(("sb", "-n", "1000", "--json"), 0, (
-        ("sb", "-n", "100", "--model", "nosuch-model"),
-        ("incref-race", "-n", "100", "--scheme", "nosuch-scheme"),
-        ("nosuch-example", "-n", "100"),
-    ), hardware=True),
-    "experiment": Row(("--list", "--json"), 0, (
-        ("nosuch-experiment",),
-    )),
-    "examples": Row(("--json",), 0, (
-        ("nosuch-example",),
-    )),
-    "tour": Row(("--chapter", "model", "--quick", "--json"), 0, (
-        ("--chapter", "nosuch-chapter"),
-    )),
+    "check": Row(
+        ("incref-race", "--scheme", "plain", "--model", "sc", "--json"),
+        1,
+        (
+            ("incref-race", "--model", "nosuch-model"),
+            ("incref-race", "--scheme", "nosuch-scheme"),
+            ("nosuch-example",),
+        ),
+    ),
+    "litmus": Row((SB_LITMUS, "--json"), 0, ((SB_LITMUS, "--model", "nosuch-model"),)),
+    "zoo": Row(
+        ("--schemes", "plain", "--models", "sc", "--scenarios", "concurrent-incref", "--json"),
+        0,
+        (
+            ("--models", "nosuch-model"),
+            ("--schemes", "nosuch-scheme"),
+            ("--scenarios", "nosuch-scenario"),
+            ("--explain", "plain", "concurrent-incref", "nosuch-model"),
+        ),
+    ),
+    "run": Row(
+        ("sb", "-n", "1000", "--json"),
+        0,
+        (
+            ("sb", "-n", "100", "--model", "nosuch-model"),
+            ("incref-race", "-n", "100", "--scheme", "nosuch-scheme"),
+            ("nosuch-example", "-n", "100"),
+        ),
+        hardware=True,
+    ),
+    "bench": Row(
+        ("--schemes", "plain", "--threads", "1", "--runs", "1", "--json"),
+        0,
+        (
+            ("--schemes", "nosuch-scheme"),
+            ("--sharing", "nosuch-sharing"),
+        ),
+        hardware=True,
+    ),
+    "simulate": Row(
+        ("incref-race", "--json"),
+        1,
+        (
+            ("incref-race", "--protocol", "nosuch-protocol"),
+            ("incref-race", "--interconnect", "nosuch-interconnect"),
+            ("incref-race", "--scheme", "nosuch-scheme"),
+            ("nosuch-example",),
+        ),
+    ),
+    "compare": Row(
+        ("sb", "-n", "1000", "--json"),
+        0,
+        (
+            ("sb", "-n", "100", "--model", "nosuch-model"),
+            ("incref-race", "-n", "100", "--scheme", "nosuch-scheme"),
+            ("nosuch-example", "-n", "100"),
+        ),
+        hardware=True,
+    ),
+    "experiment": Row(("--list", "--json"), 0, (("nosuch-experiment",),)),
+    "examples": Row(("--json",), 0, (("nosuch-example",),)),
+    "tour": Row(("--chapter", "model", "--quick", "--json"), 0, (("--chapter", "nosuch-chapter"),)),
 }
 
 needs_cc = pytest.mark.skipif(not HAVE_CC, reason="no C compiler: hardware subcommands cannot run")
@@ -99,8 +118,11 @@ needs_cc = pytest.mark.skipif(not HAVE_CC, reason="no C compiler: hardware subco
 
 def rows(select=lambda name, row: True):
     """`pytest.param`s over the subcommands; hardware rows skip without a C compiler."""
-    return [pytest.param(name, marks=[needs_cc] if row.hardware else [], id=name)
-            for name, row in ROWS.items() if select(name, row)]
+    return [
+        pytest.param(name, marks=[needs_cc] if row.hardware else [], id=name)
+        for name, row in ROWS.items()
+        if select(name, row)
+    ]
 
 
 def incref(capfd, monkeypatch, *args: str) -> tuple[int, str, str]:
@@ -127,6 +149,7 @@ def assert_one_line_error(code: int, out: str, err: str, *words: str) -> None:
 def strict_json(text: str):
     """The one JSON document on stdout: `json.loads` raises on a second document, a progress
     line or a table, and here also on NaN/Infinity, which JSON (RFC 8259) does not have."""
+
     def refuse(constant: str):
         raise ValueError(f"{constant} is not JSON")
 
@@ -154,9 +177,14 @@ def _is_int(value) -> bool:
 
 def _is_outcome_list(value) -> bool:
     return isinstance(value, list) and all(
-        isinstance(o, dict) and set(o) == {"state", "count"} and _is_int(o["count"]) and o["count"] >= 0
-        and isinstance(o["state"], dict) and all(isinstance(k, str) and _is_int(v) for k, v in o["state"].items())
-        for o in value)
+        isinstance(o, dict)
+        and set(o) == {"state", "count"}
+        and _is_int(o["count"])
+        and o["count"] >= 0
+        and isinstance(o["state"], dict)
+        and all(isinstance(k, str) and _is_int(v) for k, v in o["state"].items())
+        for o in value
+    )
 
 
 def test_every_subcommand_has_a_row():
@@ -170,10 +198,13 @@ def test_the_checks_reject_what_breaks_the_contract():
             strict_json(text)
     good = {"outcomes": [{"state": {"x": 1, "0:r0": 0}, "count": 2}]}
     assert outcome_shape_problems(good) == []
-    for bad in ({"outcomes": 3}, {"outcomes": [{"state": {"x": "1"}, "count": 1}]},
-                {"outcomes": [{"state": {"x": 1}, "count": True}]},
-                {"deep": [{"outcomes": [{"state": {"x": 1}}]}]},
-                {"outcomes": [{"state": {"x": 1}, "count": 1, "extra": 0}]}):
+    for bad in (
+        {"outcomes": 3},
+        {"outcomes": [{"state": {"x": "1"}, "count": 1}]},
+        {"outcomes": [{"state": {"x": 1}, "count": True}]},
+        {"deep": [{"outcomes": [{"state": {"x": 1}}]}]},
+        {"outcomes": [{"state": {"x": 1}, "count": 1, "extra": 0}]},
+    ):
         assert outcome_shape_problems(bad), bad
 
 
@@ -202,8 +233,15 @@ def test_json_is_exactly_one_document(capfd, monkeypatch, name):
 
 # subcommands whose JSON reports final states, and (where the `--json` row has none) the
 # invocation that does
-OUTCOME_ARGS = {"check": None, "litmus": None, "run": None, "simulate": None, "compare": None, "tour": None,
-                "zoo": ("--explain", "plain", "concurrent-incref", "sc", "--json")}
+OUTCOME_ARGS = {
+    "check": None,
+    "litmus": None,
+    "run": None,
+    "simulate": None,
+    "compare": None,
+    "tour": None,
+    "zoo": ("--explain", "plain", "concurrent-incref", "sc", "--json"),
+}
 
 
 @pytest.mark.parametrize("name", rows(select=lambda name, row: name in OUTCOME_ARGS))
@@ -220,10 +258,14 @@ def test_unknown_option_exits_2_with_one_line(capfd, monkeypatch, name):
     assert_one_line_error(code, out, err, "--no-such-option")
 
 
-@pytest.mark.parametrize("name, args", [
-    pytest.param(name, args, marks=[needs_cc] if row.hardware else [], id=f"{name}:{'-'.join(args)[:40]}")
-    for name, row in ROWS.items() for args in row.unknown_names
-])
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        pytest.param(name, args, marks=[needs_cc] if row.hardware else [], id=f"{name}:{'-'.join(args)[:40]}")
+        for name, row in ROWS.items()
+        for args in row.unknown_names
+    ],
+)
 def test_unknown_name_exits_2_with_one_line(capfd, monkeypatch, name, args):
     bad = next(a for a in args if a.startswith("nosuch-"))
     code, out, err = incref(capfd, monkeypatch, name, *args)
@@ -238,16 +280,20 @@ def test_missing_argument_and_unknown_subcommand_are_one_line(capfd, monkeypatch
 VERDICT_CODE = {"safe": 0, "violation": 1, "incomplete": 3}
 
 
-@pytest.mark.parametrize("args, code", [
-    (("check", "incref-race", "--scheme", "atomic", "--model", "tso"), 0),
-    (("check", "incref-race", "--scheme", "plain", "--model", "tso"), 1),
-    (("check", "incref-race", "--set", "threads=6", "--set", "ops=2", "--max-states", "50"), 3),
-    (("check", "sb", "--model", "armv8"), 0),
-    (("check", "incref-decref", "--scheme", "plain", "--model", "rc11"), 1),
-    (("simulate", "incref-race", "--scheme", "atomic"), 0),
-    (("simulate", "incref-race"), 1),
-    (("simulate", "incref-race", "--set", "threads=3", "--max-states", "20"), 3),
-], ids=lambda v: " ".join(v) if isinstance(v, tuple) else str(v))
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        (("check", "incref-race", "--scheme", "atomic", "--model", "tso"), 0),
+        (("check", "incref-race", "--scheme", "plain", "--model", "tso"), 1),
+        (("check", "incref-race", "--set", "threads=6", "--set", "ops=2", "--max-states", "50"), 3),
+        (("check", "sb", "--model", "armv8"), 0),
+        (("check", "incref-decref", "--scheme", "plain", "--model", "rc11"), 1),
+        (("simulate", "incref-race", "--scheme", "atomic"), 0),
+        (("simulate", "incref-race"), 1),
+        (("simulate", "incref-race", "--set", "threads=3", "--max-states", "20"), 3),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else str(v),
+)
 def test_exit_code_follows_the_verdict(capfd, monkeypatch, args, code):
     got, out, err = incref(capfd, monkeypatch, *args, "--json")
     doc = json.loads(out)
@@ -264,8 +310,12 @@ def test_litmus_exit_codes_and_one_document_for_several_files(capfd, monkeypatch
 
 def test_console_script_prints_one_line_and_no_traceback():
     """The installed `incref` script, not the in-process entry point: what a user runs."""
-    proc = subprocess.run([INCREF, "check", "incref-race", "--model", "nosuch-model", "--json"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [INCREF, "check", "incref-race", "--model", "nosuch-model", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert_one_line_error(proc.returncode, proc.stdout, proc.stderr, "nosuch-model")
     proc = subprocess.run([INCREF, "check", "incref-race", "--json"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and json.loads(proc.stdout)["verdict"] == "violation"
@@ -289,13 +339,19 @@ thread receiver {
 """
 
 
-@pytest.mark.parametrize("args", [
-    pytest.param(("check", "incref-race", "--set", "threads=8", "--set", "ops=2"), id="check operational"),
-    pytest.param(("check", "incref-race", "--set", "threads=4", "--set", "ops=2", "--model", "armv8"),
-                 id="check axiomatic"),
-    pytest.param(("check", "{handoff}", "--scheme", "biased", "--model", "armv8"), id="check axiomatic biased handoff"),
-    pytest.param(("simulate", "incref-race", "--set", "threads=4", "--set", "ops=2"), id="simulate exhaustive"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(("check", "incref-race", "--set", "threads=8", "--set", "ops=2"), id="check operational"),
+        pytest.param(
+            ("check", "incref-race", "--set", "threads=4", "--set", "ops=2", "--model", "armv8"), id="check axiomatic"
+        ),
+        pytest.param(
+            ("check", "{handoff}", "--scheme", "biased", "--model", "armv8"), id="check axiomatic biased handoff"
+        ),
+        pytest.param(("simulate", "incref-race", "--set", "threads=4", "--set", "ops=2"), id="simulate exhaustive"),
+    ],
+)
 def test_a_timeout_ends_the_run_as_incomplete(tmp_path, args):
     """`--timeout 1` returns soon after one second (issue 3: "--timeout 1 returns within
     1.5 s"); the bound here adds interpreter start-up on a loaded 2-core machine. Each
@@ -307,8 +363,9 @@ def test_a_timeout_ends_the_run_as_incomplete(tmp_path, args):
     args = [a.replace("{handoff}", str(handoff)) for a in args]
     limit = 4.0
     try:
-        proc = subprocess.run([INCREF, *args, "--timeout", "1", "--json"], capture_output=True, text=True,
-                              timeout=limit)
+        proc = subprocess.run(
+            [INCREF, *args, "--timeout", "1", "--json"], capture_output=True, text=True, timeout=limit
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"`incref {' '.join(args)} --timeout 1` still running after {limit} s")
     doc = json.loads(proc.stdout)
@@ -316,18 +373,29 @@ def test_a_timeout_ends_the_run_as_incomplete(tmp_path, args):
     assert (doc["verdict"], proc.returncode) in {("incomplete", 3), ("violation", 1)}, proc.stderr
 
 
-@pytest.mark.parametrize("args", [
-    pytest.param(("simulate", "incref-race", "--set", "threads=4", "--set", "ops=2"), id="simulate"),
-    pytest.param(("check", "incref-race", "--set", "threads=4", "--set", "ops=2", "--scheme", "atomic",
-                  "--model", "armv8"), id="check axiomatic"),
-    pytest.param(("zoo",), id="zoo"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(("simulate", "incref-race", "--set", "threads=4", "--set", "ops=2"), id="simulate"),
+        pytest.param(
+            ("check", "incref-race", "--set", "threads=4", "--set", "ops=2", "--scheme", "atomic", "--model", "armv8"),
+            id="check axiomatic",
+        ),
+        pytest.param(("zoo",), id="zoo"),
+    ],
+)
 def test_ctrl_c_gives_the_partial_result_as_incomplete(args):
     """Issue 3: "Ctrl-C prints the partial result as incomplete" (exit 3, the JSON document
     still whole). Each run takes far longer than the wait before the signal. As a terminal
     does, SIGINT goes to the whole process group (the zoo's cells run in child processes)."""
-    proc = subprocess.Popen([INCREF, *args, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        [INCREF, *args, "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     time.sleep(3.0)
     os.killpg(proc.pid, signal.SIGINT)
     try:

@@ -60,8 +60,9 @@ def test_plus_equals_is_several_instructions(race):
     assert ops.index("LOAD_GLOBAL") < ops.index("STORE_GLOBAL")
 
 
-@pytest.mark.skipif(not sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else False,
-                    reason="the caveat is about GIL builds")
+@pytest.mark.skipif(
+    not sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else False, reason="the caveat is about GIL builds"
+)
 def test_gil_hides_the_loss_only_until_a_switch_point_sits_inside(race):
     call = race.case("counter = counter + one()")
     assert call.lost > 0, "a call between load and store lets the GIL switch threads there"
@@ -93,11 +94,14 @@ def immortal_strings_are_never_copied(result) -> None:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork-cow reads /proc")
-@pytest.mark.parametrize("python", other_cpythons() or [pytest.param(None, marks=pytest.mark.skip("no other CPython 3.11+"))])
+@pytest.mark.parametrize(
+    "python", other_cpythons() or [pytest.param(None, marks=pytest.mark.skip("no other CPython 3.11+"))]
+)
 def test_fork_cow_in_other_interpreters(python):
     result = run("fork-cow", python=python, quick=True)
-    version = subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
-                             capture_output=True, text=True).stdout.strip()
+    version = subprocess.run(
+        [python, "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True
+    ).stdout.strip()
     assert result.environment.python == version
     assert result.environment.has_is_gil_enabled == (tuple(map(int, version.split(".")[:2])) >= (3, 13))
     immortal_strings_are_never_copied(result)

@@ -9,20 +9,44 @@ from rich.console import Console
 
 from incref.hardware.experiments.report import findings, render
 from incref.hardware.experiments.results import (
-    ChildMemory, Contention, ContentionRow, Environment, ForkCow, PythonRace, RaceCase,
+    ChildMemory,
+    Contention,
+    ContentionRow,
+    Environment,
+    ForkCow,
+    PythonRace,
+    RaceCase,
 )
 
 
 def env(gil: bool, cores: int = 2) -> Environment:
-    return Environment("3.13.1", "CPython", "/opt/py/bin/python3.13t", "free-threaded", gil, True,
-                       0.005, "Test CPU", cores, cores, "Linux", 3.5)
+    return Environment(
+        "3.13.1",
+        "CPython",
+        "/opt/py/bin/python3.13t",
+        "free-threaded",
+        gil,
+        True,
+        0.005,
+        "Test CPU",
+        cores,
+        cores,
+        "Linux",
+        3.5,
+    )
 
 
 def race(gil: bool, plain_final: int) -> PythonRace:
     def case(statement, final):
         return RaceCase("global int", statement, ("LOAD_GLOBAL counter", "STORE_GLOBAL counter"), 2000, final, 0.1)
-    return PythonRace("python-race", env(gil), threads=2, increments=1000,
-                      cases=(case("counter += 1", plain_final), case("counter = counter + one()", 1234)))
+
+    return PythonRace(
+        "python-race",
+        env(gil),
+        threads=2,
+        increments=1000,
+        cases=(case("counter += 1", plain_final), case("counter = counter + one()", 1234)),
+    )
 
 
 def text(result) -> str:
@@ -48,10 +72,13 @@ def test_race_without_gil_tells_the_plain_race_story():
 
 
 def contention(gil: bool) -> Contention:
-    rows = tuple(ContentionRow(s, n, (t, t, t)) for s, n, t in
-                 (("shared", 1, 1.0), ("shared", 2, 3.0), ("private", 1, 1.0), ("private", 2, 1.2)))
-    return Contention("pyobject-contention", env(gil), threads=2, touches=1000, references_per_touch=8,
-                      repeats=3, rows=rows)
+    rows = tuple(
+        ContentionRow(s, n, (t, t, t))
+        for s, n, t in (("shared", 1, 1.0), ("shared", 2, 3.0), ("private", 1, 1.0), ("private", 2, 1.2))
+    )
+    return Contention(
+        "pyobject-contention", env(gil), threads=2, touches=1000, references_per_touch=8, repeats=3, rows=rows
+    )
 
 
 def test_contention_ratio_and_gil_explanation():
@@ -63,27 +90,54 @@ def test_contention_ratio_and_gil_explanation():
 
 
 def test_a_gil_ratio_below_n_is_called_noise():
-    rows = tuple(ContentionRow(s, n, (t,)) for s, n, t in
-                 (("shared", 1, 1.0), ("shared", 2, 1.2), ("private", 1, 1.0), ("private", 2, 2.0)))
-    noisy = Contention("pyobject-contention", env(True), threads=2, touches=1000, references_per_touch=8,
-                       repeats=1, rows=rows)
+    rows = tuple(
+        ContentionRow(s, n, (t,))
+        for s, n, t in (("shared", 1, 1.0), ("shared", 2, 1.2), ("private", 1, 1.0), ("private", 2, 2.0))
+    )
+    noisy = Contention(
+        "pyobject-contention", env(True), threads=2, touches=1000, references_per_touch=8, repeats=1, rows=rows
+    )
     assert any("noisy" in line and "load average 3.5 on 2 cores" in line for line in findings(noisy))
     serial = tuple(ContentionRow(r.sharing, r.threads, (2.1 if r.threads == 2 else 1.0,)) for r in rows)
-    quiet = Contention("pyobject-contention", env(True), threads=2, touches=1000, references_per_touch=8,
-                       repeats=1, rows=serial)
+    quiet = Contention(
+        "pyobject-contention", env(True), threads=2, touches=1000, references_per_touch=8, repeats=1, rows=serial
+    )
     assert not any("noisy" in line for line in findings(quiet))
 
 
 def test_fork_cow_subtracts_the_idle_baseline():
     def child(behaviour, freeze, dirty_kb):
-        return ChildMemory(behaviour, behaviour, freeze, {"Rss": 200000, "Shared_Clean": 0, "Shared_Dirty": 100000,
-                                                          "Private_Clean": 0, "Private_Dirty": dirty_kb}, 0.01)
-    children = tuple(child(b, f, kb) for f in (False, True) for b, kb in
-                     (("idle", 1024), ("read", 11 * 1024), ("collect", 21 * 1024 if not f else 1024),
-                      ("read+collect", 21 * 1024), ("read-interned", 1024)))
-    result = ForkCow("fork-cow", env(True), objects=10, object_type="Node", objects_mb=10.0, strings_mb=5.0,
-                     interned_strings_immortal=True, interned_string_refcount=2**32 - 1, page_size=4096,
-                     children=children)
+        return ChildMemory(
+            behaviour,
+            behaviour,
+            freeze,
+            {"Rss": 200000, "Shared_Clean": 0, "Shared_Dirty": 100000, "Private_Clean": 0, "Private_Dirty": dirty_kb},
+            0.01,
+        )
+
+    children = tuple(
+        child(b, f, kb)
+        for f in (False, True)
+        for b, kb in (
+            ("idle", 1024),
+            ("read", 11 * 1024),
+            ("collect", 21 * 1024 if not f else 1024),
+            ("read+collect", 21 * 1024),
+            ("read-interned", 1024),
+        )
+    )
+    result = ForkCow(
+        "fork-cow",
+        env(True),
+        objects=10,
+        object_type="Node",
+        objects_mb=10.0,
+        strings_mb=5.0,
+        interned_strings_immortal=True,
+        interned_string_refcount=2**32 - 1,
+        page_size=4096,
+        children=children,
+    )
     lines = findings(result)
     assert "copy 10.0 MB" in lines[0]
     assert "20.0 MB without gc.freeze() and 0.0 MB with it" in lines[1]

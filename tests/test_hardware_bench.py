@@ -7,12 +7,12 @@ import sys
 
 import pytest
 
+from hardware_support import needs_cc
 from incref.hardware.bench import VARIANTS, bench, bench_variant, loop_program
 from incref.ir.program import Load, Order, Rmw, Store
-from incref.schemes import get, names as scheme_names
+from incref.schemes import get
+from incref.schemes import names as scheme_names
 from incref.schemes.base import Expansion
-
-from hardware_support import needs_cc
 
 VARIANT = {v.name: v for v in VARIANTS}
 
@@ -61,8 +61,11 @@ def test_cli_json_and_plot(tmp_path, capsys, monkeypatch):
     from incref.cli import main
 
     plot = tmp_path / "bench.png"
-    monkeypatch.setattr(sys, "argv", ["incref", "bench", "--schemes", "plain", "--threads", "1", "--runs", "1",
-                                      "--plot", str(plot), "--json"])
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        ["incref", "bench", "--schemes", "plain", "--threads", "1", "--runs", "1", "--plot", str(plot), "--json"],
+    )
     try:
         main()
     except SystemExit as exit_:
@@ -72,11 +75,14 @@ def test_cli_json_and_plot(tmp_path, capsys, monkeypatch):
     assert plot.read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--schemes", "nonsense"], "unknown benchmark scheme"),
-    (["--threads", "0"], "--threads"),
-    (["--threads", "x"], "--threads"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--schemes", "nonsense"], "unknown benchmark scheme"),
+        (["--threads", "0"], "--threads"),
+        (["--threads", "x"], "--threads"),
+    ],
+)
 def test_cli_bad_options_exit_2(args, words, capsys, monkeypatch):
     from incref.cli import main
 

@@ -7,15 +7,23 @@ import re
 
 import pytest
 
+from hardware_support import needs_cc, x86_only
 from incref.errors import Unsupported
 from incref.hardware import codegen
 from incref.hardware.compile import assembly
 from incref.ir.program import (
-    Const, Fence, Incref, Load, Order, Program, Rmw, Store, Thread, default_object,
+    Const,
+    Fence,
+    Incref,
+    Load,
+    Order,
+    Program,
+    Rmw,
+    Store,
+    Thread,
+    default_object,
 )
 from incref.schemes import apply_scheme, get
-
-from hardware_support import needs_cc, x86_only
 
 PAD = {f"a{k}": 0 for k in range(4)}  # slots 0..3: locations of interest start at offset 256
 
@@ -44,8 +52,9 @@ def locked_64bit(lines: list[str]) -> int:
 
 def refcount_program(scheme: str) -> tuple[Program, dict[int, str]]:
     info, locs = default_object("obj", 1)
-    program = Program("race", {**PAD, **locs}, (Thread(0, (Incref("obj"),)), Thread(1, (Incref("obj"),))),
-                      objects={"obj": info})
+    program = Program(
+        "race", {**PAD, **locs}, (Thread(0, (Incref("obj"),)), Thread(1, (Incref("obj"),))), objects={"obj": info}
+    )
     program = apply_scheme(program, get(scheme))
     layout = codegen.Layout.of(program)
     return program, {layout.slots[n] * codegen.LINE_WORDS * 8: n for n in program.locations if n not in PAD}
@@ -73,8 +82,9 @@ def sb(fence: Fence | None) -> tuple[Program, dict[int, str]]:
     def code(mine, other):
         return (Store(mine, Const(1), Order.RLX), *((fence,) if fence else ()), Load("r0", other, Order.RLX))
 
-    program = Program("sb", {**PAD, "x": 0, "y": 0}, (Thread(0, code("x", "y")), Thread(1, code("y", "x"))),
-                      observed=("0:r0", "1:r0"))
+    program = Program(
+        "sb", {**PAD, "x": 0, "y": 0}, (Thread(0, code("x", "y")), Thread(1, code("y", "x"))), observed=("0:r0", "1:r0")
+    )
     layout = codegen.Layout.of(program)
     return program, {layout.slots[n] * 64: n for n in ("x", "y")}
 
@@ -95,27 +105,33 @@ def test_sc_fence_is_mfence_or_a_locked_op_between_store_and_load(fence):
     lines = worker_asm(program)
     store = next(i for i, line in enumerate(lines) if accesses([line], offsets) == [("movq", "x")])
     load = next(i for i, line in enumerate(lines) if accesses([line], offsets) == [("movq", "y")])
-    between = lines[store + 1:load]
+    between = lines[store + 1 : load]
     assert any(line.startswith("mfence") or line.startswith("lock") for line in between), between
 
 
 def test_names_and_text_from_the_input_never_reach_the_c_source():
     evil = 'x"); system("rm -rf /'
-    program = Program("evil", {evil: 0, "y */ int z; /*": 0},
-                      (Thread(0, (Store(evil, Const(1), origin="*/ evil(); /*"), Load("r0", "y */ int z; /*"))),),
-                      observed=("0:r0",))
+    program = Program(
+        "evil",
+        {evil: 0, "y */ int z; /*": 0},
+        (Thread(0, (Store(evil, Const(1), origin="*/ evil(); /*"), Load("r0", "y */ int z; /*"))),),
+        observed=("0:r0",),
+    )
     source = codegen.harness_source(codegen.plan(program))
     assert "system" not in source and "evil" not in source and "int z" not in source
 
 
-@pytest.mark.parametrize("instr, why", [
-    (Load("r0", "x", Order.RLX, exclusive=True), "exclusive"),
-    (Load("r0", "x", Order.ACQ, kind="ldapr"), "LDAPR"),
-    (Store("x", Const(1), status="s"), "STXR"),
-    (Fence(Order.SC, "dmb.sy"), "dmb.sy"),
-    (Load("r0", "x", index=Const(1)), "index"),
-    (Store("x", Const(2**63)), "64 bits"),
-])
+@pytest.mark.parametrize(
+    "instr, why",
+    [
+        (Load("r0", "x", Order.RLX, exclusive=True), "exclusive"),
+        (Load("r0", "x", Order.ACQ, kind="ldapr"), "LDAPR"),
+        (Store("x", Const(1), status="s"), "STXR"),
+        (Fence(Order.SC, "dmb.sy"), "dmb.sy"),
+        (Load("r0", "x", index=Const(1)), "index"),
+        (Store("x", Const(2**63)), "64 bits"),
+    ],
+)
 def test_what_the_hardware_cannot_express_is_refused_with_the_reason(instr, why):
     program = Program("p", {"x": 0}, (Thread(0, (instr,)),))
     with pytest.raises(Unsupported, match=why):

@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 
 import incref
+from hardware_support import needs_cc_on_x86
 from incref import examples
 from incref.cli.compare import Column, Options, escapes, hardware_column, model_column, prepare
 from incref.errors import Unsupported
 from incref.hardware import codegen
 from incref.ir.results import Outcome
 from incref.schemes import names as scheme_names
-
-from hardware_support import needs_cc_on_x86
 
 CATALOGUE = Path(incref.__file__).parent / "catalogue" / "x86"
 SPECS = examples.names() + sorted(str(p) for p in CATALOGUE.glob("*.litmus"))
@@ -35,7 +34,9 @@ def test_hardware_outcomes_are_allowed_by_tso(spec):
     if not model.complete:
         pytest.skip("the model checker did not finish")
     hardware = hardware_column(program, options)
-    assert hardware.detail["iterations"] + hardware.detail["blocked"] + hardware.detail["filtered"] == options.iterations
+    assert (
+        hardware.detail["iterations"] + hardware.detail["blocked"] + hardware.detail["filtered"] == options.iterations
+    )
     assert escapes({"model": model, "hardware": hardware}) == []
 
 
@@ -61,7 +62,9 @@ def test_compare_is_loud_when_hardware_shows_what_the_model_forbids(capsys, monk
     doc = json.loads(capsys.readouterr().out)
     assert exit_.value.code == 1 and doc["verdict"] == "violation"
     # the store-buffering outcome escapes the model and the simulator (whose cores are SC under --model sc)
-    assert {tuple(sorted(v["state"].items())) for v in doc["violations"]} == {(("0:r0", 0), ("1:r0", 0), ("x", 1), ("y", 1))}
+    assert {tuple(sorted(v["state"].items())) for v in doc["violations"]} == {
+        (("0:r0", 0), ("1:r0", 0), ("x", 1), ("y", 1))
+    }
     assert {v["outside"] for v in doc["violations"]} == {"model (sc)", "simulator (mesi bus)"}
     assert doc["violations"][0]["count"] > 0
     monkeypatch.setattr(sys, "argv", ["incref", "compare", "sb", "--iterations", "2000"])

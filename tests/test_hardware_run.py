@@ -11,17 +11,27 @@ from pathlib import Path
 import pytest
 
 import incref
-
+from hardware_support import HAVE_CC, x86_only
 from incref.errors import UsageError
 from incref.hardware import codegen, run
 from incref.hardware.compile import CompilerError, build, find_compiler
 from incref.ir.program import (
-    Assume, BinOp, Const, Fence, Incref, Load, Lock, Order, Program, Reg, Rmw, Store, Thread,
+    Assume,
+    BinOp,
+    Const,
+    Fence,
+    Incref,
+    Load,
+    Lock,
+    Order,
+    Program,
+    Reg,
+    Rmw,
+    Store,
+    Thread,
     default_object,
 )
 from incref.schemes import apply_scheme, get
-
-from hardware_support import HAVE_CC, x86_only
 
 pytestmark = pytest.mark.skipif(not HAVE_CC, reason="no C compiler")
 TWO_CORES = len(os.sched_getaffinity(0)) >= 2
@@ -32,8 +42,9 @@ def sb(fenced: bool) -> Program:
         fence = (Fence(Order.SC, "mfence"),) if fenced else ()
         return (Store(mine, Const(1)), *fence, Load("r0", other))
 
-    return Program("sb", {"x": 0, "y": 0}, (Thread(0, code("x", "y")), Thread(1, code("y", "x"))),
-                   observed=("0:r0", "1:r0"))
+    return Program(
+        "sb", {"x": 0, "y": 0}, (Thread(0, code("x", "y")), Thread(1, code("y", "x"))), observed=("0:r0", "1:r0")
+    )
 
 
 def both_zero(result) -> int:
@@ -136,9 +147,11 @@ AARCH64_MP = Path(incref.__file__).parent / "catalogue" / "aarch64" / "MP.litmus
 
 
 def test_cli_bad_input_exits_2_with_one_line(capsys, monkeypatch):
-    cases = [(["run", "sb", "--iterations", "0"], None, "iterations"),
-             (["compare", "sb", "--iterations", str(10**10)], None, "iterations"),
-             (["run", "sb", "--iterations", "10"], {"CC": "/nonexistent"}, "no C compiler")]
+    cases = [
+        (["run", "sb", "--iterations", "0"], None, "iterations"),
+        (["compare", "sb", "--iterations", str(10**10)], None, "iterations"),
+        (["run", "sb", "--iterations", "10"], {"CC": "/nonexistent"}, "no C compiler"),
+    ]
     if codegen.host_is_x86() and AARCH64_MP.exists():
         cases.append((["run", str(AARCH64_MP)], None, "cannot run this: AArch64"))
     for args, env, words in cases:
@@ -151,7 +164,9 @@ def test_cli_bad_input_exits_2_with_one_line(capsys, monkeypatch):
 def test_cli_run_json_has_the_shared_outcome_shape(capsys, monkeypatch):
     import json
 
-    code, out, err = cli(capsys, monkeypatch, "run", "incref-race", "--scheme", "atomic", "--iterations", "2000", "--json")
+    code, out, err = cli(
+        capsys, monkeypatch, "run", "incref-race", "--scheme", "atomic", "--iterations", "2000", "--json"
+    )
     assert code == 0, err
     doc = json.loads(out)
     assert doc["iterations"] == 2000 and doc["lost_per_million"] == 0 and doc["forbidden"] == []
@@ -170,8 +185,10 @@ def test_every_read_modify_write_and_cas_computes_what_the_ir_says(order):
         pytest.skip("non-atomic RMW instructions are x86's")
     ops = [op for op in RMW_OPS if not (order is Order.NA and op not in ("add", "sub", "xchg"))]
     code = [Rmw(f"r_{op}", f"m_{op}", op, Const(6), order) for op in ops]
-    code += [Cas("r_hit", "c_hit", Const(12), Const(-3), Order.SC if order is Order.NA else order),
-             Cas("r_miss", "c_miss", Const(0), Const(-3), Order.SC if order is Order.NA else order)]
+    code += [
+        Cas("r_hit", "c_hit", Const(12), Const(-3), Order.SC if order is Order.NA else order),
+        Cas("r_miss", "c_miss", Const(0), Const(-3), Order.SC if order is Order.NA else order),
+    ]
     locations = {f"m_{op}": 12 for op in ops} | {"c_hit": 12, "c_miss": 12}
     regs = tuple(f"0:{i.reg}" for i in code)
     program = Program("rmw", locations, (Thread(0, tuple(code)),), observed=tuple(sorted(locations)) + regs)

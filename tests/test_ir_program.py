@@ -2,13 +2,37 @@
 
 import pytest
 
+from incref.errors import InputError, UsageError
 from incref.ir.program import (
-    Assume, BinOp, Branch, Cas, Condition, Const, Decref, Free, Incref, IRError, Label,
-    Load, Lock, ObjOp, Order, Program, Reg, Rmw, Store, Thread, Unlock, Var, default_object,
-    desugar_locks, evaluate, link, names_in,
+    Assume,
+    BinOp,
+    Branch,
+    Cas,
+    Condition,
+    Const,
+    Decref,
+    Free,
+    Incref,
+    IRError,
+    Label,
+    Load,
+    Lock,
+    ObjOp,
+    Order,
+    Program,
+    Reg,
+    Rmw,
+    Store,
+    Thread,
+    Unlock,
+    Var,
+    default_object,
+    desugar_locks,
+    evaluate,
+    link,
+    names_in,
 )
 from incref.schemes import apply_scheme, get, names
-from incref.errors import InputError, UsageError
 
 
 def test_expressions_evaluate_with_missing_names_as_zero():
@@ -42,7 +66,9 @@ def test_condition_quantifiers():
 
 def test_final_state_projects_locations_and_condition_registers():
     prog = Program(
-        "t", {"x": 0, "y": 5}, (Thread(0, (Load("r0", "x"),)),),
+        "t",
+        {"x": 0, "y": 5},
+        (Thread(0, (Load("r0", "x"),)),),
         condition=Condition("exists", BinOp("==", Var("0:r0"), Const(1))),
     )
     assert prog.state_keys() == ("x", "y", "0:r0")

@@ -6,8 +6,11 @@ import pytest
 from incref import catalogue
 from incref.frontends.litmus.verdict import run_file
 
-CASES = [pytest.param(entry, model, expected, id=f"{entry.key}-{model}")
-         for entry in catalogue.entries() for model, expected in sorted(entry.expected.items())]
+CASES = [
+    pytest.param(entry, model, expected, id=f"{entry.key}-{model}")
+    for entry in catalogue.entries()
+    for model, expected in sorted(entry.expected.items())
+]
 
 
 def test_catalogue_covers_the_classic_shapes_on_every_architecture():

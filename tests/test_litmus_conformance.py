@@ -13,8 +13,10 @@ spec = importlib.util.spec_from_file_location("conformance", RUNNER)
 conformance = sys.modules.setdefault("conformance", importlib.util.module_from_spec(spec))
 spec.loader.exec_module(conformance)
 
-pytestmark = pytest.mark.skipif(not (conformance.CORPUS / "TSO-expected.csv").exists(),
-                                reason="conformance corpus ../shared/conformance not present")
+pytestmark = pytest.mark.skipif(
+    not (conformance.CORPUS / "TSO-expected.csv").exists(),
+    reason="conformance corpus ../shared/conformance not present",
+)
 
 
 def test_forty_x86_tests_agree_with_x86_tso():
@@ -27,7 +29,8 @@ def test_forty_x86_tests_agree_with_x86_tso():
 
 
 def test_runner_counts_a_limited_run():
-    tally = conformance.run_model(conformance.CORPUS, "tso", limit=5, jobs=1, timeout=30,
-                                  skip=conformance.read_skip(conformance.CORPUS))
+    tally = conformance.run_model(
+        conformance.CORPUS, "tso", limit=5, jobs=1, timeout=30, skip=conformance.read_skip(conformance.CORPUS)
+    )
     assert sum(tally.counts.values()) == 5 and tally.counts["agreed"] == 5
     assert "litmus/C11/auto/linearisation.litmus" in conformance.read_skip(conformance.CORPUS)

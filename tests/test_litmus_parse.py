@@ -8,8 +8,7 @@ from hypothesis import strategies as st
 from incref import catalogue
 from incref.errors import InputError, Unsupported
 from incref.frontends.litmus import parse_text
-from incref.ir.program import (Assign, BinOp, Cas, Const, Fence, Load, Order, Reg, Rmw, Store, UnOp, Var,
-                               names_in)
+from incref.ir.program import Assign, BinOp, Cas, Const, Fence, Load, Order, Reg, Rmw, Store, UnOp, Var, names_in
 
 
 def kinds(thread):
@@ -115,17 +114,25 @@ def arm_one(instr: str) -> list:
     return list(parse_text(text).threads[0].code)
 
 
-@pytest.mark.parametrize("instr, order, exclusive, kind", [
-    ("LDR W0,[X1]", Order.RLX, False, ""),
-    ("LDAR W0,[X1]", Order.ACQ, False, ""),
-    ("LDAPR W0,[X1]", Order.ACQ, False, "ldapr"),
-    ("LDXR W0,[X1]", Order.RLX, True, ""),
-    ("LDAXR X0,[X1]", Order.ACQ, True, ""),
-])
+@pytest.mark.parametrize(
+    "instr, order, exclusive, kind",
+    [
+        ("LDR W0,[X1]", Order.RLX, False, ""),
+        ("LDAR W0,[X1]", Order.ACQ, False, ""),
+        ("LDAPR W0,[X1]", Order.ACQ, False, "ldapr"),
+        ("LDXR W0,[X1]", Order.RLX, True, ""),
+        ("LDAXR X0,[X1]", Order.ACQ, True, ""),
+    ],
+)
 def test_aarch64_loads(instr, order, exclusive, kind):
     (load,) = arm_one(instr)
     assert isinstance(load, Load) and (load.reg, load.loc, load.order, load.exclusive, load.kind) == (
-        "X0", "x", order, exclusive, kind)
+        "X0",
+        "x",
+        order,
+        exclusive,
+        kind,
+    )
 
 
 def test_aarch64_exclusive_store_sets_a_status_register():
@@ -133,13 +140,16 @@ def test_aarch64_exclusive_store_sets_a_status_register():
     assert isinstance(store, Store) and (store.status, store.value, store.order) == ("X5", Reg("X0"), Order.REL)
 
 
-@pytest.mark.parametrize("instr, op, reg, order", [
-    ("LDADD W0,W2,[X1]", "add", "X2", Order.RLX),
-    ("LDADDAL W0,W2,[X1]", "add", "X2", Order.ACQ_REL),
-    ("SWPA W0,W2,[X1]", "xchg", "X2", Order.ACQ),
-    ("STADDL W0,[X1]", "add", None, Order.REL),
-    ("LDCLR W0,WZR,[X1]", "clr", None, Order.RLX),
-])
+@pytest.mark.parametrize(
+    "instr, op, reg, order",
+    [
+        ("LDADD W0,W2,[X1]", "add", "X2", Order.RLX),
+        ("LDADDAL W0,W2,[X1]", "add", "X2", Order.ACQ_REL),
+        ("SWPA W0,W2,[X1]", "xchg", "X2", Order.ACQ),
+        ("STADDL W0,[X1]", "add", None, Order.REL),
+        ("LDCLR W0,WZR,[X1]", "clr", None, Order.RLX),
+    ],
+)
 def test_aarch64_atomic_rmws(instr, op, reg, order):
     (rmw,) = arm_one(instr)
     assert isinstance(rmw, Rmw) and (rmw.op, rmw.reg, rmw.order, rmw.operand) == (op, reg, order, Reg("X0"))
@@ -148,12 +158,20 @@ def test_aarch64_atomic_rmws(instr, op, reg, order):
 def test_aarch64_cas_takes_expected_from_rs_and_returns_old_value_there():
     (cas,) = arm_one("CASAL W0,W2,[X1]")
     assert (cas.reg, cas.expected, cas.desired, cas.order, cas.fail_order) == (
-        "X0", Reg("X0"), Reg("X2"), Order.ACQ_REL, Order.ACQ)
+        "X0",
+        Reg("X0"),
+        Reg("X2"),
+        Order.ACQ_REL,
+        Order.ACQ,
+    )
 
 
 def test_aarch64_fences():
     assert [(f.kind, f.order) for f in arm_one("DMB SY") + arm_one("DMB ISHLD") + arm_one("ISB")] == [
-        ("dmb.sy", Order.SC), ("dmb.ld", Order.ACQ), ("isb", Order.RLX)]
+        ("dmb.sy", Order.SC),
+        ("dmb.ld", Order.ACQ),
+        ("isb", Order.RLX),
+    ]
 
 
 def test_aarch64_branches_link_to_instruction_indices():
@@ -220,7 +238,9 @@ def test_c_accesses_orders_and_control_flow():
     p = parse_text(C_MP)
     p0, p1 = p.threads
     assert [(type(i).__name__, getattr(i, "order", None)) for i in p0.code] == [
-        ("Store", Order.NA), ("Store", Order.REL)]
+        ("Store", Order.NA),
+        ("Store", Order.REL),
+    ]
     assert kinds(p1) == ["Load", "Assign", "Branch", "Load", "Branch", "Fence"]
     acq, init_r1, skip, plain, jump, fence = p1.code
     assert (acq.reg, acq.order) == ("r0", Order.ACQ)
@@ -237,20 +257,28 @@ def c_thread(body: str, params: str = "atomic_int* x, int* e"):
 
 
 def test_c_non_explicit_forms_are_seq_cst_and_rmws_map():
-    load, rmw, xchg = c_thread("int a = atomic_load(x);\nint b = atomic_fetch_sub(x, 2);\n"
-                               "atomic_exchange_explicit(x, 5, memory_order_acq_rel);")
+    load, rmw, xchg = c_thread(
+        "int a = atomic_load(x);\nint b = atomic_fetch_sub(x, 2);\n"
+        "atomic_exchange_explicit(x, 5, memory_order_acq_rel);"
+    )
     assert load.order is Order.SC and (rmw.op, rmw.reg, rmw.operand, rmw.order) == ("sub", "b", Const(2), Order.SC)
     assert (xchg.op, xchg.reg, xchg.order) == ("xchg", None, Order.ACQ_REL)
 
 
 def test_c_compare_exchange_reads_and_updates_the_expected_object():
-    code = c_thread("int ok = atomic_compare_exchange_strong_explicit(x, e, 1, memory_order_acquire, "
-                    "memory_order_relaxed);")
+    code = c_thread(
+        "int ok = atomic_compare_exchange_strong_explicit(x, e, 1, memory_order_acquire, memory_order_relaxed);"
+    )
     assert kinds_of(code) == ["Load", "Cas", "Assign", "Branch", "Store"]
     seen, cas, ok, branch, writeback = code
     assert seen.loc == "e" and seen.order is Order.NA
     assert (cas.loc, cas.expected, cas.desired, cas.order, cas.fail_order) == (
-        "x", Reg(seen.reg), Const(1), Order.ACQ, Order.RLX)
+        "x",
+        Reg(seen.reg),
+        Const(1),
+        Order.ACQ,
+        Order.RLX,
+    )
     assert ok.reg == "ok" and branch.cond == Reg("ok") and writeback.loc == "e"
 
 
@@ -262,6 +290,7 @@ def test_c_while_loop_is_unsupported():
 
 # ---- conditions
 
+
 def cond_of(cond: str):
     return parse_text(f"X86 T\n{{ x=0; }}\n P0 ;\n MOV [x],$1 ;\n{cond}\n")
 
@@ -272,8 +301,9 @@ def test_condition_precedence_not_and_or_implies():
 
     c = cond_of("forall (x=1 \\/ x=2 /\\ ~x=3 => 0:EAX=0)").condition
     assert c.quantifier == "forall"
-    assert c.prop == BinOp("=>", BinOp("||", eq("x", 1), BinOp("&&", eq("x", 2), UnOp("!", eq("x", 3)))),
-                           eq("0:EAX", 0))
+    assert c.prop == BinOp(
+        "=>", BinOp("||", eq("x", 1), BinOp("&&", eq("x", 2), UnOp("!", eq("x", 3)))), eq("0:EAX", 0)
+    )
 
 
 def test_condition_forms():
@@ -287,15 +317,19 @@ def test_condition_forms():
 
 # ---- errors
 
-@pytest.mark.parametrize("text, message, line, col", [
-    ("FOO T\n{ }\n P0 ;\n sync ;\nexists (x=0)\n", "unknown architecture", 1, 1),
-    ("X86 T\n{ x=0; }\n P0 ;\n MOV [x],$1 ;\n", "no final condition", None, None),
-    ("X86 T\n{ x=0; }\n P0          ;\n FROB [x],$1 ;\nexists (x=0)\n", "unknown X86 instruction", 4, 2),
-    ("AArch64 T\n{ 0:X1=x; }\n P0 ;\n LDR Q9,[X1] ;\nexists (x=0)\n", "bad register", 4, 2),
-    ("X86 T\n{ x=0; }\n P0 ;\n MOV [x],$1 ;\nexists ((x=1 /\\ x=2)\n", "condition ends too early", 5, None),
-    ("X86 T\n{ x=0; }\n P0 | P1 ;\n MOV [x],$1 | MOV [x],$2 | MOV [x],$3 ;\nexists (x=0)\n", "columns", 4, None),
-    ("C T\n{ }\nP0 (atomic_int* x) {\n  atomic_store(x, 1)\n}\nexists (x=0)\n", "C syntax error", 5, 1),
-])
+
+@pytest.mark.parametrize(
+    "text, message, line, col",
+    [
+        ("FOO T\n{ }\n P0 ;\n sync ;\nexists (x=0)\n", "unknown architecture", 1, 1),
+        ("X86 T\n{ x=0; }\n P0 ;\n MOV [x],$1 ;\n", "no final condition", None, None),
+        ("X86 T\n{ x=0; }\n P0          ;\n FROB [x],$1 ;\nexists (x=0)\n", "unknown X86 instruction", 4, 2),
+        ("AArch64 T\n{ 0:X1=x; }\n P0 ;\n LDR Q9,[X1] ;\nexists (x=0)\n", "bad register", 4, 2),
+        ("X86 T\n{ x=0; }\n P0 ;\n MOV [x],$1 ;\nexists ((x=1 /\\ x=2)\n", "condition ends too early", 5, None),
+        ("X86 T\n{ x=0; }\n P0 | P1 ;\n MOV [x],$1 | MOV [x],$2 | MOV [x],$3 ;\nexists (x=0)\n", "columns", 4, None),
+        ("C T\n{ }\nP0 (atomic_int* x) {\n  atomic_store(x, 1)\n}\nexists (x=0)\n", "C syntax error", 5, 1),
+    ],
+)
 def test_malformed_files_point_at_the_problem(text, message, line, col):
     with pytest.raises(InputError) as err:
         parse_text(text, file="bad.litmus")
@@ -315,11 +349,15 @@ TEXTS = [e.path.read_text() for e in catalogue.entries()]
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(TEXTS), st.integers(0, 10_000), st.integers(0, 6),
-       st.sampled_from(["", "(", ")", "|", ";", "{", "}", "*", "[", "#", "\\/", "X99", "$", "\n", "exists"]))
+@given(
+    st.sampled_from(TEXTS),
+    st.integers(0, 10_000),
+    st.integers(0, 6),
+    st.sampled_from(["", "(", ")", "|", ";", "{", "}", "*", "[", "#", "\\/", "X99", "$", "\n", "exists"]),
+)
 def test_damaged_file_parses_or_fails_with_a_location(text, at, cut, insert):
     at %= len(text)
-    damaged = text[:at] + insert + text[at + cut:]
+    damaged = text[:at] + insert + text[at + cut :]
     try:
         parse_text(damaged, file="d.litmus")
     except InputError as exc:

@@ -47,9 +47,15 @@ def test_store_buffering_needs_the_fence_under_tso():
     assert incref.check("sb", model="sc").condition_holds is False
 
 
-@pytest.mark.parametrize("model, fence, stale", [
-    ("sc", 0, False), ("tso", 0, False), ("pso", 0, True), ("pso", 1, False),
-])
+@pytest.mark.parametrize(
+    "model, fence, stale",
+    [
+        ("sc", 0, False),
+        ("tso", 0, False),
+        ("pso", 0, True),
+        ("pso", 1, False),
+    ],
+)
 def test_message_passing_is_stale_only_under_pso_without_fences(model, fence, stale):
     assert incref.check("mp", model=model, params={"fence": fence}).condition_holds is stale
 

@@ -3,7 +3,8 @@
 from dataclasses import replace
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 import incref
 from incref import examples
@@ -74,8 +75,10 @@ def ttas_lock():
 
 
 def incref_decref():
-    s = incref.Scenario("incref-decref", "Two owners drop their references while one borrows the object: "
-                        "lost update, leak, use after free")
+    s = incref.Scenario(
+        "incref-decref",
+        "Two owners drop their references while one borrows the object: lost update, leak, use after free",
+    )
     s.object("obj", 2)
     with s.thread("borrower") as t:
         t.incref("obj").use("obj").decref("obj").decref("obj")
@@ -84,10 +87,18 @@ def incref_decref():
     return s
 
 
-@pytest.mark.parametrize("build, params", [
-    (incref_race, {}), (incref_race, {"threads": 3, "ops": 2}), (sb, {}), (sb, {"fence": 1}),
-    (cas_counter, {"threads": 3}), (ttas_lock, {}), (incref_decref, {}),
-])
+@pytest.mark.parametrize(
+    "build, params",
+    [
+        (incref_race, {}),
+        (incref_race, {"threads": 3, "ops": 2}),
+        (sb, {}),
+        (sb, {"fence": 1}),
+        (cas_counter, {"threads": 3}),
+        (ttas_lock, {}),
+        (incref_decref, {}),
+    ],
+)
 def test_builder_and_bundled_file_give_equal_programs(build, params):
     built = build().build(params)
     loaded = load_program(built.name, params)
@@ -155,8 +166,10 @@ _leaves = _names | st.integers(0, 99).map(ast.Num) | st.builds(ast.ThreadReg, st
 _binary = ["=>", "||", "&&", "==", "!=", "<", "<=", ">", ">=", "|", "^", "&", "<<", ">>", "+", "-", "*"]
 _exprs = st.recursive(
     _leaves,
-    lambda inner: st.builds(ast.Bin, st.sampled_from(_binary), inner, inner)
-    | st.builds(ast.Un, st.sampled_from(["!", "-"]), inner),
+    lambda inner: (
+        st.builds(ast.Bin, st.sampled_from(_binary), inner, inner)
+        | st.builds(ast.Un, st.sampled_from(["!", "-"]), inner)
+    ),
     max_leaves=12,
 )
 
@@ -168,6 +181,7 @@ def test_printed_expressions_parse_back_to_the_same_tree(expr):
 
 
 # ---- printing whole scenarios: the .inc text of a tree parses back to the same tree
+
 
 @pytest.mark.parametrize("name", examples.names())
 def test_bundled_examples_print_and_parse_back(name):
@@ -205,17 +219,26 @@ def _statements(depth):
     if depth == 0:
         return simple
     body = st.lists(_statements(depth - 1), max_size=3).map(tuple)
-    return simple | st.builds(ast.IfS, _exprs, body, body) | st.builds(ast.RepeatS, _small, body) \
+    return (
+        simple
+        | st.builds(ast.IfS, _exprs, body, body)
+        | st.builds(ast.RepeatS, _small, body)
         | st.builds(ast.WhileS, _exprs, _small, body)
+    )
 
 
 _decls = st.lists(
     st.builds(ast.ParamD, st.sampled_from(["n", "k"]), _small)
     | st.builds(ast.SharedD, st.sampled_from(["x", "y"]), _small)
-    | st.builds(ast.ObjectD, st.just("o"), _small, st.lists(st.tuples(st.sampled_from(["owner", "immortal"]), _small),
-                                                          max_size=2).map(tuple))
-    | st.builds(ast.ThreadD, st.sampled_from(["t", "u"]), st.lists(_statements(2), max_size=4).map(tuple),
-                st.none() | _small)
+    | st.builds(
+        ast.ObjectD,
+        st.just("o"),
+        _small,
+        st.lists(st.tuples(st.sampled_from(["owner", "immortal"]), _small), max_size=2).map(tuple),
+    )
+    | st.builds(
+        ast.ThreadD, st.sampled_from(["t", "u"]), st.lists(_statements(2), max_size=4).map(tuple), st.none() | _small
+    )
     | st.builds(ast.ConditionD, st.sampled_from(["exists", "~exists", "forall"]), _exprs),
     max_size=6,
 ).map(tuple)
@@ -247,25 +270,45 @@ def _scoped(depth):
         | st.builds(ast.AssignS, _regs, _values)
         | st.builds(ast.AwaitS, st.builds(ast.Bin, st.just("=="), st.just(ast.Name("x")), _values))
         | st.builds(ast.ObjS, st.sampled_from(ast.OBJECT_OPS), st.just("o"))
-        | st.just(ast.LockS("m")) | st.just(ast.LockS("m", True)) | st.just(ast.FenceS())
+        | st.just(ast.LockS("m"))
+        | st.just(ast.LockS("m", True))
+        | st.just(ast.FenceS())
     )
     if depth == 0:
         return simple
     body = st.lists(_scoped(depth - 1), max_size=3).map(tuple)
-    return simple | st.builds(ast.IfS, _values, body, body) | st.builds(ast.RepeatS, _counts, body) \
+    return (
+        simple
+        | st.builds(ast.IfS, _values, body, body)
+        | st.builds(ast.RepeatS, _counts, body)
         | st.builds(ast.WhileS, _values, _counts, body)
+    )
 
 
-_PRELUDE = (ast.ParamD("n", ast.Num(1)), ast.ParamD("k", ast.Num(2)), ast.SharedD("x", ast.Num(0)),
-            ast.SharedD("m", ast.Num(0)), ast.ObjectD("o", ast.Num(1)))
+_PRELUDE = (
+    ast.ParamD("n", ast.Num(1)),
+    ast.ParamD("k", ast.Num(2)),
+    ast.SharedD("x", ast.Num(0)),
+    ast.SharedD("m", ast.Num(0)),
+    ast.ObjectD("o", ast.Num(1)),
+)
 _START = (ast.LoadS("r", "x"), ast.LoadS("s", "x"))
 _scoped_scenarios = st.builds(
     lambda threads, cond: ast.Scenario("s", _PRELUDE + tuple(threads) + cond),
-    st.lists(st.builds(lambda body, copies: ast.ThreadD("t", _START + tuple(body), copies),
-                       st.lists(_scoped(2), max_size=5), _counts), min_size=1, max_size=2),
-    st.just(()) | st.builds(lambda e: (ast.ConditionD("exists", e),),
-                            st.builds(ast.Bin, st.just("=="), st.sampled_from([ast.Name("x"), ast.ThreadReg("0", "r")]),
-                                      _counts)),
+    st.lists(
+        st.builds(
+            lambda body, copies: ast.ThreadD("t", _START + tuple(body), copies),
+            st.lists(_scoped(2), max_size=5),
+            _counts,
+        ),
+        min_size=1,
+        max_size=2,
+    ),
+    st.just(())
+    | st.builds(
+        lambda e: (ast.ConditionD("exists", e),),
+        st.builds(ast.Bin, st.just("=="), st.sampled_from([ast.Name("x"), ast.ThreadReg("0", "r")]), _counts),
+    ),
 )
 
 

@@ -49,17 +49,23 @@ def _write(tmp_path, name, data: bytes) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("make_args, expected", [
-    (lambda d: [_write(d, "syntax.inc", b"shared x = 0\nthread t { store x = }\n")], ":2:22: unexpected '}'"),
-    (lambda d: ["incref-rase"], "unknown example 'incref-rase'; known examples: "),
-    (lambda d: [_write(d, "undef.inc", b"thread t { r = q + 1 }")], ":1:16: undefined register or parameter 'q'"),
-    (lambda d: ["incref-race", "--set", "thread=3"], "has no parameter 'thread'"),
-    (lambda d: ["incref-race", "--set", "threads=-1"], ":5:17: the number of copies of thread 'worker' is -1"),
-    (lambda d: [_write(d, "latin.inc", b"thread t { } # \xe9")], ":1:16: not UTF-8 text"),
-    (lambda d: [_write(d, "empty.inc", b"")], "empty file"),
-    (lambda d: [_write(d, "noise.inc", os.urandom(10 * 1024 * 1024))], "a scenario file is at most"),
-    (lambda d: [_write(d, "big.inc", b"object o = 1 thread t { repeat 100000000 { incref o } }")], "over the limit"),
-])
+@pytest.mark.parametrize(
+    "make_args, expected",
+    [
+        (lambda d: [_write(d, "syntax.inc", b"shared x = 0\nthread t { store x = }\n")], ":2:22: unexpected '}'"),
+        (lambda d: ["incref-rase"], "unknown example 'incref-rase'; known examples: "),
+        (lambda d: [_write(d, "undef.inc", b"thread t { r = q + 1 }")], ":1:16: undefined register or parameter 'q'"),
+        (lambda d: ["incref-race", "--set", "thread=3"], "has no parameter 'thread'"),
+        (lambda d: ["incref-race", "--set", "threads=-1"], ":5:17: the number of copies of thread 'worker' is -1"),
+        (lambda d: [_write(d, "latin.inc", b"thread t { } # \xe9")], ":1:16: not UTF-8 text"),
+        (lambda d: [_write(d, "empty.inc", b"")], "empty file"),
+        (lambda d: [_write(d, "noise.inc", os.urandom(10 * 1024 * 1024))], "a scenario file is at most"),
+        (
+            lambda d: [_write(d, "big.inc", b"object o = 1 thread t { repeat 100000000 { incref o } }")],
+            "over the limit",
+        ),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(capsys, monkeypatch, tmp_path, make_args, expected):
     code, out, err = run(capsys, monkeypatch, "check", *make_args(tmp_path), "--json")
     assert code == 2

@@ -45,50 +45,60 @@ def test_missing_file_is_an_input_error():
         load_program("nowhere/story.inc")
 
 
-@pytest.mark.parametrize("text, message, line", [
-    ("shared x = 0\nthread t { store x = q }", "undefined register or parameter 'q'", 2),
-    ("thread t {\n r = load y }", "undefined shared location 'y'", 2),
-    ("thread t { incref o }", "undefined object 'o'", 1),
-    ("thread t { lock m }", "undefined mutex 'm'", 1),
-    ("object o = 1\nthread t { r = load o.count }", "undefined location 'o.count'", 2),
-    ("object o = 1\nthread t { r = load o }", "'o' is an object, not a location", 2),
-    ("shared x = 0\nthread t { r = x + 1 }", "'x' is a shared location; read it into a register first", 2),
-    ("shared x = 0\nthread t { r = load x }\nexists r == 1", "'r' is a register; in the final condition write it as T:r", 3),
-    ("shared x = 0\nthread t { r = load x }\nexists 1:r == 1", "no thread 1", 3),
-    ("shared x = 0\nthread t { r = load x }\nexists 0:s == 1", "thread 0 (t) has no register 's'", 3),
-    ("thread w * 2 { r = 1 }\nexists w:r == 1", "no single thread named 'w'", 2),
-    ("shared x = 0\nthread t { r = 0:r }", "only the final condition", 2),
-    ("shared x = 0\nexists y == 1\nthread t { }", "undefined location or parameter 'y'", 2),
-])
+@pytest.mark.parametrize(
+    "text, message, line",
+    [
+        ("shared x = 0\nthread t { store x = q }", "undefined register or parameter 'q'", 2),
+        ("thread t {\n r = load y }", "undefined shared location 'y'", 2),
+        ("thread t { incref o }", "undefined object 'o'", 1),
+        ("thread t { lock m }", "undefined mutex 'm'", 1),
+        ("object o = 1\nthread t { r = load o.count }", "undefined location 'o.count'", 2),
+        ("object o = 1\nthread t { r = load o }", "'o' is an object, not a location", 2),
+        ("shared x = 0\nthread t { r = x + 1 }", "'x' is a shared location; read it into a register first", 2),
+        (
+            "shared x = 0\nthread t { r = load x }\nexists r == 1",
+            "'r' is a register; in the final condition write it as T:r",
+            3,
+        ),
+        ("shared x = 0\nthread t { r = load x }\nexists 1:r == 1", "no thread 1", 3),
+        ("shared x = 0\nthread t { r = load x }\nexists 0:s == 1", "thread 0 (t) has no register 's'", 3),
+        ("thread w * 2 { r = 1 }\nexists w:r == 1", "no single thread named 'w'", 2),
+        ("shared x = 0\nthread t { r = 0:r }", "only the final condition", 2),
+        ("shared x = 0\nexists y == 1\nthread t { }", "undefined location or parameter 'y'", 2),
+    ],
+)
 def test_undefined_names(text, message, line):
     err = error_of(text)
     assert message in err.message
     assert err.line == line
 
 
-@pytest.mark.parametrize("text, message", [
-    ("param n = 1\nthread t { n = 2 }", "'n' is a parameter, not a register"),
-    ("shared x = 0\nthread t { x = 2 }", "'x' is a shared location, not a register"),
-    ("thread t { __t1 = 2 }", "reserved"),
-    ("shared x = 0\nshared x = 1\nthread t { }", "'x' is already declared"),
-    ("thread t { r = 1 }\nthread t { r = 2 }", "thread 't' is declared twice"),
-    ("shared x = 0\nthread t { r = load.release x }", "a load cannot have order .rel"),
-    ("shared x = 0\nthread t { store.acq x = 1 }", "a store cannot have order .acq"),
-    ("thread t { fence.rlx }", "a fence cannot have order .rlx"),
-    ("shared x = 0\nthread t { fetch_add.na x, 1 }", "a read-modify-write cannot have order .na"),
-    ("shared x = 0\nthread t { r = load.fast x }", "unknown memory order '.fast'"),
-    ("shared x = 0\nthread t { r = load.acq.rlx x }", "one memory order expected"),
-    ("thread t { r = 1 await r == 1 }", "must read a shared location"),
-    ("thread t { r = 1 r = r = 1 }", "'=' compares only in the final condition"),
-    ("shared x = 0\nthread t { }\nexists x == 0\nforall x == 0", "at most one final condition"),
-    ("# only a comment\n", "no thread"),
-    ("shared x = 99999999999999999999999\nthread t { }", "too large"),
-    ("shared x = 9223372036854775808\nthread t { }", "does not fit in 64 bits"),
-    ("shared x = 1 << 64\nthread t { }", "shift by 64"),
-    ("shared x = 1 << 62 << 1\nthread t { }", "overflows 64 bits"),
-    ("shared y = 0\nshared x = y\nthread t { }", "must be a constant: 'y' is not a parameter"),
-    ("object o = 1 (owner=0, owner=1)\nthread t { }", "given twice"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("param n = 1\nthread t { n = 2 }", "'n' is a parameter, not a register"),
+        ("shared x = 0\nthread t { x = 2 }", "'x' is a shared location, not a register"),
+        ("thread t { __t1 = 2 }", "reserved"),
+        ("shared x = 0\nshared x = 1\nthread t { }", "'x' is already declared"),
+        ("thread t { r = 1 }\nthread t { r = 2 }", "thread 't' is declared twice"),
+        ("shared x = 0\nthread t { r = load.release x }", "a load cannot have order .rel"),
+        ("shared x = 0\nthread t { store.acq x = 1 }", "a store cannot have order .acq"),
+        ("thread t { fence.rlx }", "a fence cannot have order .rlx"),
+        ("shared x = 0\nthread t { fetch_add.na x, 1 }", "a read-modify-write cannot have order .na"),
+        ("shared x = 0\nthread t { r = load.fast x }", "unknown memory order '.fast'"),
+        ("shared x = 0\nthread t { r = load.acq.rlx x }", "one memory order expected"),
+        ("thread t { r = 1 await r == 1 }", "must read a shared location"),
+        ("thread t { r = 1 r = r = 1 }", "'=' compares only in the final condition"),
+        ("shared x = 0\nthread t { }\nexists x == 0\nforall x == 0", "at most one final condition"),
+        ("# only a comment\n", "no thread"),
+        ("shared x = 99999999999999999999999\nthread t { }", "too large"),
+        ("shared x = 9223372036854775808\nthread t { }", "does not fit in 64 bits"),
+        ("shared x = 1 << 64\nthread t { }", "shift by 64"),
+        ("shared x = 1 << 62 << 1\nthread t { }", "overflows 64 bits"),
+        ("shared y = 0\nshared x = y\nthread t { }", "must be a constant: 'y' is not a parameter"),
+        ("object o = 1 (owner=0, owner=1)\nthread t { }", "given twice"),
+    ],
+)
 def test_ill_formed_statements(text, message):
     assert message in error_of(text).message
 
@@ -96,8 +106,9 @@ def test_ill_formed_statements(text, message):
 def test_set_of_an_undeclared_parameter_names_the_declared_ones():
     with pytest.raises(UsageError) as info:
         load_program("incref-race", {"thread": 3})
-    assert str(info.value) == ("--set thread: scenario 'incref-race' has no parameter 'thread' "
-                               "(its parameters: threads, ops)")
+    assert str(info.value) == (
+        "--set thread: scenario 'incref-race' has no parameter 'thread' (its parameters: threads, ops)"
+    )
 
 
 def test_negative_count_points_at_its_use():

@@ -7,8 +7,27 @@ from incref import examples
 from incref.frontends import load_program
 from incref.frontends.scenario import parse_text
 from incref.ir.program import (
-    Assert, Assign, Assume, BinOp, Branch, Cas, Const, Decref, Fence, Free, Incref, Load, Lock,
-    LoopBound, ObjOp, Order, Reg, Rmw, Store, Unlock, Var,
+    Assert,
+    Assign,
+    Assume,
+    BinOp,
+    Branch,
+    Cas,
+    Const,
+    Decref,
+    Fence,
+    Free,
+    Incref,
+    Load,
+    Lock,
+    LoopBound,
+    ObjOp,
+    Order,
+    Reg,
+    Rmw,
+    Store,
+    Unlock,
+    Var,
 )
 
 
@@ -157,10 +176,13 @@ def test_while_unrolls_k_guarded_iterations_then_a_loop_bound():
     assert isinstance(body[-1], LoopBound)
 
 
-@pytest.mark.parametrize("body", [
-    "r = load.acq flag while r == 0 max 1 { r = load.acq flag }",
-    "r = load flag while r != 1 max 1 { s = load flag r = s & 1 }",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "r = load.acq flag while r == 0 max 1 { r = load.acq flag }",
+        "r = load flag while r != 1 max 1 { s = load flag r = s & 1 }",
+    ],
+)
 def test_a_while_that_only_reloads_is_a_spin_loop_with_no_bound(body):
     loop = code("shared flag = 0 thread t { %s }" % body)
     assert not any(isinstance(i, LoopBound) for i in loop)
@@ -168,11 +190,14 @@ def test_a_while_that_only_reloads_is_a_spin_loop_with_no_bound(body):
     assert [i for i in loop if isinstance(i, Branch)] == [Branch(loop[1].cond, len(loop))]
 
 
-@pytest.mark.parametrize("body", [
-    "i = 0 while r == 0 max 1 { r = load flag i = i + 1 }",  # depends on earlier iterations
-    "while r == 0 max 1 { r = load flag store flag = 2 }",  # writes memory
-    "while r == 0 max 1 { }",  # never reloads: spinning here is a hang, not a wait
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "i = 0 while r == 0 max 1 { r = load flag i = i + 1 }",  # depends on earlier iterations
+        "while r == 0 max 1 { r = load flag store flag = 2 }",  # writes memory
+        "while r == 0 max 1 { }",  # never reloads: spinning here is a hang, not a wait
+    ],
+)
 def test_loops_with_effects_keep_their_bound(body):
     loop = code("shared flag = 0 thread t { r = load flag %s }" % body)
     assert isinstance(loop[-1], LoopBound)
@@ -190,8 +215,9 @@ def test_await_is_a_load_and_an_assume_never_a_branch():
 
 def test_assert_keeps_its_text():
     body = code("shared x = 0 thread t { r = load x assert r <= 1 || r == 5 }")
-    assert body[1] == Assert(BinOp("||", BinOp("<=", Reg("r"), Const(1)), BinOp("==", Reg("r"), Const(5))),
-                             "r <= 1 || r == 5")
+    assert body[1] == Assert(
+        BinOp("||", BinOp("<=", Reg("r"), Const(1)), BinOp("==", Reg("r"), Const(5))), "r <= 1 || r == 5"
+    )
 
 
 def test_herd_condition_syntax_equals_native_syntax():
@@ -205,8 +231,9 @@ def test_herd_condition_syntax_equals_native_syntax():
 
 
 def test_condition_names_single_threads_by_name():
-    program = parse_text("shared x = 0 thread main { r = load x } thread helper { s = load x } "
-                         "exists main:r == 1 => helper:s == 1")
+    program = parse_text(
+        "shared x = 0 thread main { r = load x } thread helper { s = load x } exists main:r == 1 => helper:s == 1"
+    )
     assert program.condition.prop == BinOp("=>", BinOp("==", Var("0:r"), Const(1)), BinOp("==", Var("1:s"), Const(1)))
 
 
@@ -225,4 +252,6 @@ def test_parameters_may_build_on_earlier_ones_and_fold():
 
 def test_comments_and_semicolons_are_ignored():
     assert code("shared x = 0 # a comment\nthread t { store x = 1; ; store x = 2 # end\n}") == (
-        Store("x", Const(1)), Store("x", Const(2)))
+        Store("x", Const(1)),
+        Store("x", Const(2)),
+    )

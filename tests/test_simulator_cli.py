@@ -21,7 +21,9 @@ def run(capsys, monkeypatch, *args):
 
 
 def test_exhaustive_json(capsys, monkeypatch):
-    code, out, _ = run(capsys, monkeypatch, "incref-race", "--protocol", "moesi", "--interconnect", "directory", "--json")
+    code, out, _ = run(
+        capsys, monkeypatch, "incref-race", "--protocol", "moesi", "--interconnect", "directory", "--json"
+    )
     assert code == 1  # the lost update
     doc = json.loads(out)
     assert (doc["protocol"], doc["interconnect"], doc["swmr"], doc["data_value"]) == ("moesi", "directory", True, True)
@@ -45,8 +47,11 @@ def test_explain_tells_the_line_level_story(capsys, monkeypatch):
     assert "No stale copy was ever written back" in out
     assert "the line moved between a load and its store" in out
     # the story's numbers: a core loaded 1 and stored 2 over the other core's 2
-    assert re.search(r"(P\d) loaded obj\.refcnt = 1 at step \d+ and stored 2 at step \d+; in between (P\d) held "
-                     r"the line writable \((P\d) wrote 2 at step \d+\)", out)
+    assert re.search(
+        r"(P\d) loaded obj\.refcnt = 1 at step \d+ and stored 2 at step \d+; in between (P\d) held "
+        r"the line writable \((P\d) wrote 2 at step \d+\)",
+        out,
+    )
     held = re.search(r"SWMR held in all ([\d,]+) reachable states", out)
     assert held
     _, doc, _ = run(capsys, monkeypatch, "incref-race", "--json")
@@ -63,22 +68,26 @@ def test_explain_json_steps_show_the_line_moving(capsys, monkeypatch):
 
 
 def test_timed_json(capsys, monkeypatch):
-    code, out, _ = run(capsys, monkeypatch, "incref-race", "--timed", "--iterations", "1000", "--json",
-                       "--latency", "c2c=100")
+    code, out, _ = run(
+        capsys, monkeypatch, "incref-race", "--timed", "--iterations", "1000", "--json", "--latency", "c2c=100"
+    )
     doc = json.loads(out)
     assert code == 0 and doc["latencies"]["c2c"] == 100 and doc["iterations"] == 1000
     assert doc["operations"] == 2 * 2 * 1000  # two threads, a load and a store per increment
     assert doc["transitions"]["cache"] and doc["messages"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--protocol", "dragon"], "unknown protocol 'dragon'"),
-    (["--interconnect", "ring"], "ring"),
-    (["--timed", "--latency", "llc=-5"], "latency llc must not be negative"),
-    (["--timed", "--latency", "l1"], "expected name=value"),
-    (["--timed", "--iterations", "0"], "between 1 and"),
-    (["--set", "threads=0"], "thread"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--protocol", "dragon"], "unknown protocol 'dragon'"),
+        (["--interconnect", "ring"], "ring"),
+        (["--timed", "--latency", "llc=-5"], "latency llc must not be negative"),
+        (["--timed", "--latency", "l1"], "expected name=value"),
+        (["--timed", "--iterations", "0"], "between 1 and"),
+        (["--set", "threads=0"], "thread"),
+    ],
+)
 def test_bad_configs_exit_2_with_one_line(capsys, monkeypatch, args, message):
     code, out, err = run(capsys, monkeypatch, "incref-race", *args)
     assert code == 2 and out == ""
@@ -89,7 +98,9 @@ def test_a_table_file_with_a_missing_transition_exits_2(capsys, monkeypatch, tmp
     from incref.simulator.protocols import msi
 
     path = tmp_path / "broken.coh"
-    path.write_text(msi.BUS.replace("| data>req/I | -         | -    | -        | -\n", "| data>req/I | -         | -    | -\n", 1))
+    path.write_text(
+        msi.BUS.replace("| data>req/I | -         | -    | -        | -\n", "| data>req/I | -         | -    | -\n", 1)
+    )
     code, out, err = run(capsys, monkeypatch, "incref-race", "--protocol", str(path))
     assert code == 2 and out == ""
     assert "broken.coh:" in err and "missing cell (M, NoData)" in err

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 import incref
-
 from incref.checker import check
 from incref.errors import Unsupported
 from incref.frontends import load_program
@@ -123,10 +122,13 @@ def shortest_depth(machine: Machine, kind: str, limit: int = 40) -> int | None:
     return None
 
 
-@pytest.mark.parametrize("interconnect, cell", [
-    ("bus", ("S", "OtherGetM", "/S")),          # a sharer ignores another core's GetM
-    ("directory", ("S", "Inv", "invack>req")),  # a sharer acks the invalidation but keeps its copy
-])
+@pytest.mark.parametrize(
+    "interconnect, cell",
+    [
+        ("bus", ("S", "OtherGetM", "/S")),  # a sharer ignores another core's GetM
+        ("directory", ("S", "Inv", "invack>req")),  # a sharer acks the invalidation but keeps its copy
+    ],
+)
 def test_a_missing_invalidation_is_caught_with_a_shortest_trace(interconnect, cell):
     prog = program("incref-race/plain")
     good = load("msi", interconnect)

@@ -6,7 +6,8 @@ table bug, a machine bug, or a checker bug; the falsifying program is printed.""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from incref.checker import check
 from incref.simulator.exhaustive import coherent, simulate

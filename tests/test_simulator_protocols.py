@@ -74,13 +74,16 @@ def test_duplicate_cell_is_refused():
     assert "duplicate cell (M, Load)" in str(err) and err.line == 8
 
 
-@pytest.mark.parametrize("change, message", [
-    (("GetS/M", "GetS/Q"), "unknown next state 'Q'"),
-    (("GetS/M", "Fetch/M"), "unknown action 'Fetch'"),
-    (("events  Load Store", "events  Load Load"), "event Load listed twice"),
-    (("state | Load   | Store ", "state | Store  | Load  "), "header row must list the events in order"),
-    (("table home", "table memory"), "expected `table cache` or `table home`"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("GetS/M", "GetS/Q"), "unknown next state 'Q'"),
+        (("GetS/M", "Fetch/M"), "unknown action 'Fetch'"),
+        (("events  Load Store", "events  Load Load"), "event Load listed twice"),
+        (("state | Load   | Store ", "state | Store  | Load  "), "header row must list the events in order"),
+        (("table home", "table memory"), "expected `table cache` or `table home`"),
+    ],
+)
 def test_malformed_tables_are_refused(change, message):
     assert message in str(_error(GOOD.replace(*change)))
 

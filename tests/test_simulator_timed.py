@@ -26,8 +26,11 @@ def test_c_and_python_kernels_agree(case, proto, interconnect):
     config = Config(load(proto, interconnect))
     c = timed.run(body(*case), config, 3000, kernel="c")
     py = timed.run(body(*case), config, 3000, kernel="python")
-    assert c.to_json() | {"seconds": 0, "simulated_ops_per_second": 0, "kernel": ""} == \
-        py.to_json() | {"seconds": 0, "simulated_ops_per_second": 0, "kernel": ""}
+    assert c.to_json() | {"seconds": 0, "simulated_ops_per_second": 0, "kernel": ""} == py.to_json() | {
+        "seconds": 0,
+        "simulated_ops_per_second": 0,
+        "kernel": "",
+    }
 
 
 def test_exclusive_state_saves_the_upgrade():
@@ -67,10 +70,13 @@ def test_store_buffers_hide_store_latency():
     assert with_sb.cycles_per_iteration() < without.cycles_per_iteration()
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"l1": -1}, "must not be negative"),
-    ({"l3": 5}, "unknown latency 'l3'"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"l1": -1}, "must not be negative"),
+        ({"l3": 5}, "unknown latency 'l3'"),
+    ],
+)
 def test_bad_latencies_are_refused(bad, message):
     with pytest.raises(UsageError, match=message):
         timed.run(body("plain", 1, "private"), Config(load("msi")), 10, bad)

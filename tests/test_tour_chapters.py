@@ -71,8 +71,10 @@ def test_decref_kinds_match_the_checker(model):
 
 def test_store_buffering_verdicts_come_from_outcomes(model):
     def both_zero(m, fence):
-        return any(o.state["0:r0"] == 0 and o.state["1:r0"] == 0
-                   for o in check(expanded("sb", "plain", fence=fence), m).outcomes)
+        return any(
+            o.state["0:r0"] == 0 and o.state["1:r0"] == 0
+            for o in check(expanded("sb", "plain", fence=fence), m).outcomes
+        )
 
     expected = {"SC": both_zero("sc", 0), "TSO": both_zero("tso", 0), "TSO + fence": both_zero("tso", 1)}
     assert expected == {"SC": False, "TSO": True, "TSO + fence": False}
@@ -101,7 +103,7 @@ def test_hardware_chapter_numbers_are_the_runners():
         assert f"{scheme}: {run['lost_updates']:,} of {run['refcount_ops']:,} increments lost" in story
     assert chapter.data["runs"]["atomic"]["lost_updates"] == 0
     assert chapter.data["sb"]["with the fence"]["both_zero"] == 0
-    for label, sb in chapter.data["sb"].items():
+    for sb in chapter.data["sb"].values():
         both_zero = [o["count"] for o in sb["result"]["outcomes"] if o["state"]["0:r0"] == o["state"]["1:r0"] == 0]
         assert sb["both_zero"] == sum(both_zero)
         assert f"both loads read 0 in {sb['both_zero']:,} of {sb['result']['iterations']:,} runs" in story
@@ -129,8 +131,13 @@ def test_omitted_chapter_has_no_story(monkeypatch):
     monkeypatch.setitem(tour.CHAPTERS, "coherence", ("Coherence", needs_missing_engine))
     chapter = tell("coherence", QUICK)
     assert chapter.omitted == "not told yet: incref.no_such_engine has not landed"
-    assert chapter.to_json() == {"name": "coherence", "title": "Coherence", "seconds": chapter.to_json()["seconds"],
-                                 "omitted": chapter.omitted, "failed": False}
+    assert chapter.to_json() == {
+        "name": "coherence",
+        "title": "Coherence",
+        "seconds": chapter.to_json()["seconds"],
+        "omitted": chapter.omitted,
+        "failed": False,
+    }
 
 
 def test_an_engine_that_cannot_run_here_fails_its_chapter(monkeypatch):
@@ -163,9 +170,14 @@ def test_answer_speaks_only_for_told_chapters(model):
 def test_answer_python_numbers_are_the_chapters():
     from incref.tour import answer
 
-    cases = [{"statement": "counter += 1", "lost_per_million": 12.0},
-             {"statement": "counter = counter + one()", "lost_per_million": 345678.0}]
-    chapter = Chapter("python", "Python", data={"python-race": {
-        "cases": cases, "environment": {"python": "3.14.0", "gil_enabled": False}}})
+    cases = [
+        {"statement": "counter += 1", "lost_per_million": 12.0},
+        {"statement": "counter = counter + one()", "lost_per_million": 345678.0},
+    ]
+    chapter = Chapter(
+        "python",
+        "Python",
+        data={"python-race": {"cases": cases, "environment": {"python": "3.14.0", "gil_enabled": False}}},
+    )
     (line,) = answer([chapter])
     assert "Python 3.14.0 without the GIL" in line and "lost 12 per million" in line and "345,678" in line

@@ -29,7 +29,12 @@ def test_line_moved_finds_the_interleaved_store():
     program = race_program()
     racy = Violation("lost-update", "lost", steps_of(program, [(0, Load), (1, Load), (0, Store), (1, Store)]))
     assert line_moved(program, racy, "obj.refcnt") == {
-        "thread": 1, "load_step": 2, "store_step": 4, "other": 0, "other_store_step": 3}
+        "thread": 1,
+        "load_step": 2,
+        "store_step": 4,
+        "other": 0,
+        "other_store_step": 3,
+    }
 
 
 def test_line_moved_is_none_when_the_increments_do_not_overlap():

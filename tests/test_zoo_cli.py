@@ -11,14 +11,26 @@ from incref.reports.zoo_html import render
 
 
 def incref(*args):
-    return subprocess.run([str(Path(sys.executable).parent / "incref"), *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "incref"), *args], capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     page = tmp_path_factory.mktemp("zoo") / "zoo.html"
-    done = incref("zoo", "--schemes", "plain,atomic", "--scenarios", "concurrent-incref,overflow",
-                  "--models", "sc,tso", "--json", "--html", str(page))
+    done = incref(
+        "zoo",
+        "--schemes",
+        "plain,atomic",
+        "--scenarios",
+        "concurrent-incref,overflow",
+        "--models",
+        "sc,tso",
+        "--json",
+        "--html",
+        str(page),
+    )
     return done, page
 
 
@@ -54,8 +66,17 @@ def test_explain_of_a_safe_cell_exits_0():
     assert incref("zoo", "--explain", "atomic", "race-to-zero", "tso").returncode == 0
 
 
-@pytest.mark.parametrize("args", [["--schemes", "nosuch"], ["--models", "x86"], ["--scenarios", "nosuch"],
-                                  ["--explain", "plain", "nosuch", "sc"], ["--timeout", "0"], ["--jobs", "0"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--schemes", "nosuch"],
+        ["--models", "x86"],
+        ["--scenarios", "nosuch"],
+        ["--explain", "plain", "nosuch", "sc"],
+        ["--timeout", "0"],
+        ["--jobs", "0"],
+    ],
+)
 def test_unknown_names_are_usage_errors(args):
     done = incref("zoo", *args)
     assert done.returncode == 2

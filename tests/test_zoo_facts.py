@@ -99,8 +99,12 @@ def test_immortal_never_writes_an_immortal_count(model):
     got = cell("immortal", "immortal-shared", model)
     assert got.verdict == "safe"
     assert {o.state["obj.refcnt"] for o in got.result.outcomes} == {IMMORTAL_INITIAL_REFCNT}
-    writes = [i for t in got.program.threads for i in t.code
-              if getattr(i, "loc", None) == "obj.refcnt" and type(i).__name__ != "Load"]
+    writes = [
+        i
+        for t in got.program.threads
+        for i in t.code
+        if getattr(i, "loc", None) == "obj.refcnt" and type(i).__name__ != "Load"
+    ]
     assert writes, "the scheme has count writes; they must all be guarded"
 
 

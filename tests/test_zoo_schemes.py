@@ -2,8 +2,22 @@
 
 from incref import schemes
 from incref.ir.program import (
-    Branch, Cas, Decref, Fence, Free, Incref, Lock, Order, Program, Rmw, Store, Thread, Unlock, default_object,
-    desugar_locks, link,
+    Branch,
+    Cas,
+    Decref,
+    Fence,
+    Free,
+    Incref,
+    Lock,
+    Order,
+    Program,
+    Rmw,
+    Store,
+    Thread,
+    Unlock,
+    default_object,
+    desugar_locks,
+    link,
 )
 
 
@@ -31,10 +45,10 @@ def test_desugared_locks_keep_branches_on_their_instruction():
 
 
 def test_arc_orders_are_rusts():
-    inc, = [i for i in expand("arc", [[Incref("obj")]]).threads[0].code if isinstance(i, Rmw)]
+    (inc,) = [i for i in expand("arc", [[Incref("obj")]]).threads[0].code if isinstance(i, Rmw)]
     assert inc.order is Order.RLX
     code = expand("arc", [[Decref("obj")]]).threads[0].code
-    dec, = [i for i in code if isinstance(i, Rmw)]
+    (dec,) = [i for i in code if isinstance(i, Rmw)]
     assert dec.order is Order.REL
     assert any(isinstance(i, Fence) and i.order is Order.ACQ for i in code)
     relaxed = expand("arc-relaxed", [[Decref("obj")]]).threads[0].code

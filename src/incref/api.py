@@ -7,7 +7,7 @@ every execution under the memory model (`incref.checker.check`)."""
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from incref.errors import UsageError
 from incref.frontends import load_program
@@ -17,8 +17,14 @@ from incref.ir.results import CheckResult
 from incref.schemes import apply_scheme, get
 
 
-def check(scenario: Scenario | Program | str, model: str = "sc", scheme: str = "plain", *,
-          params: Mapping[str, int] | None = None, **options) -> CheckResult:
+def check(
+    scenario: Scenario | Program | str,
+    model: str = "sc",
+    scheme: str = "plain",
+    *,
+    params: Mapping[str, int] | None = None,
+    **options,
+) -> CheckResult:
     """Check `scenario` under `model` with refcount `scheme`. `params` sets scenario
     parameters; `options` go to `incref.checker.check` (`engine`, `reduction`,
     `max_states`, `timeout`, `progress`)."""

@@ -9,8 +9,14 @@ from __future__ import annotations
 class InputError(Exception):
     """Bad input: `file:line:col: message`, with the offending line and a caret when known."""
 
-    def __init__(self, message: str, file: str | None = None, line: int | None = None,
-                 column: int | None = None, source_line: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        file: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        source_line: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.file = file
@@ -53,8 +59,7 @@ class UsageError(InputError):
 class Unsupported(InputError):
     """A well-formed input that uses a feature incref does not model (`unsupported: X`)."""
 
-    def __init__(self, feature: str, file: str | None = None, line: int | None = None,
-                 column: int | None = None):
+    def __init__(self, feature: str, file: str | None = None, line: int | None = None, column: int | None = None):
         super().__init__(f"unsupported: {feature}", file, line, column)
         self.feature = feature
 

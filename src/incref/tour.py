@@ -24,10 +24,11 @@ line saying which API is missing (`NotLanded`). An engine that cannot run on thi
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import import_module
 from types import ModuleType
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from rich.console import RenderableType
 from rich.table import Table
@@ -57,19 +58,34 @@ class Sizes:
     """How much work each chapter does: `QUICK` and `FULL` keep the whole tour under a
     minute on a 2-core machine (benchmarks/bench_tour.py measures it)."""
 
-    fix_threads: int = 3          # incref-race for gil/atomic: threads x ops
+    fix_threads: int = 3  # incref-race for gil/atomic: threads x ops
     fix_ops: int = 2
     run_iterations: int = 300_000
     sb_iterations: int = 100_000
     run_deadline_s: float = 10.0
-    bench_schemes: tuple[str, ...] = ("plain", "atomic-relaxed", "atomic", "gil", "biased-owner",
-                                      "biased-nonowner", "sharded", "immortal")
+    bench_schemes: tuple[str, ...] = (
+        "plain",
+        "atomic-relaxed",
+        "atomic",
+        "gil",
+        "biased-owner",
+        "biased-nonowner",
+        "sharded",
+        "immortal",
+    )
     bench_runs: int = 3
 
 
 FULL = Sizes()
-QUICK = Sizes(fix_threads=2, fix_ops=2, run_iterations=100_000, sb_iterations=50_000, run_deadline_s=5.0,
-              bench_schemes=("plain", "atomic-relaxed", "atomic", "gil"), bench_runs=3)
+QUICK = Sizes(
+    fix_threads=2,
+    fix_ops=2,
+    run_iterations=100_000,
+    sb_iterations=50_000,
+    run_deadline_s=5.0,
+    bench_schemes=("plain", "atomic-relaxed", "atomic", "gil"),
+    bench_runs=3,
+)
 
 
 @dataclass
@@ -134,7 +150,8 @@ def model_chapter(chapter: Chapter, sizes: Sizes) -> None:
         f"incref-race, {len(program.threads)} threads each doing a plain `ob_refcnt++` (load, add, store) "
         f"under sequential consistency: {race.verdict}. Final obj.refcnt ∈ "
         f"{_set(o.state['obj.refcnt'] for o in race.outcomes)} over {race.stats.executions} executions "
-        f"({race.stats.explored} states)" + (": no weak memory needed." if lost is not None else "."))
+        f"({race.stats.explored} states)" + (": no weak memory needed." if lost is not None else ".")
+    )
     chapter.data["race"] = race.to_json()
     if lost is not None:
         chapter.story.append(f"Shortest lost update, {len(lost.trace)} steps: {lost.message}")
@@ -148,14 +165,17 @@ def model_chapter(chapter: Chapter, sizes: Sizes) -> None:
         fixes[scheme] = {model: r.to_json() for model, r in results.items()}
         chapter.story.append(
             f"{scheme} ({threads} threads x {ops} increfs): "
-            + ", ".join(f"{model.upper()} {r.verdict} ({r.stats.explored:,} states)" for model, r in results.items()))
+            + ", ".join(f"{model.upper()} {r.verdict} ({r.stats.explored:,} states)" for model, r in results.items())
+        )
     chapter.data["fixes"] = fixes
 
     program = _scenario("incref-decref", "plain")
     decref = checker.check(program, "sc")
     chapter.data["decref"] = decref.to_json()
-    chapter.story.append(f"incref-decref with plain counts under SC: {decref.verdict}, "
-                         f"{', '.join(decref.violation_kinds()) or 'no violation'}.")
+    chapter.story.append(
+        f"incref-decref with plain counts under SC: {decref.verdict}, "
+        f"{', '.join(decref.violation_kinds()) or 'no violation'}."
+    )
     uaf = _violation(decref, "use-after-free")
     if uaf is not None:
         chapter.story.append(f"Shortest use after free, {len(uaf.trace)} steps: {uaf.message}")
@@ -167,13 +187,20 @@ def model_chapter(chapter: Chapter, sizes: Sizes) -> None:
         result = checker.check(program, model)
         both_zero = [o for o in result.outcomes if program.condition.satisfied_by(o.state)]
         label = f"{model.upper()}{' + fence' if fence else ''}"
-        sb[label] = {"relaxed_outcome": bool(both_zero), "outcome_count": len(result.outcomes), "result": result.to_json()}
+        sb[label] = {
+            "relaxed_outcome": bool(both_zero),
+            "outcome_count": len(result.outcomes),
+            "result": result.to_json(),
+        }
     chapter.data["sb"] = sb
     chapter.story.append(
         "Store buffering (SB, both loads read 0): "
-        + ", ".join(f"{label} {'allowed' if v['relaxed_outcome'] else 'forbidden'} ({v['outcome_count']} outcomes)"
-                    for label, v in sb.items())
-        + ". The store buffer lets each load pass the thread's own store; the fence drains it.")
+        + ", ".join(
+            f"{label} {'allowed' if v['relaxed_outcome'] else 'forbidden'} ({v['outcome_count']} outcomes)"
+            for label, v in sb.items()
+        )
+        + ". The store buffer lets each load pass the thread's own store; the fence drains it."
+    )
 
 
 # --------------------------------------------------------------------------- 2. coherence
@@ -195,8 +222,10 @@ def line_moved(program, violation, loc: str) -> dict[str, int] | None:
         load = next((i for i in thread.code if isinstance(i, Load) and i.loc == loc), None)
         store = next((i for i in thread.code if isinstance(i, Store) and i.loc == loc), None)
         if load is not None and store is not None:
-            marks[thread.tid] = (_first_index(violation.trace, thread.tid, load),
-                                 _first_index(violation.trace, thread.tid, store))
+            marks[thread.tid] = (
+                _first_index(violation.trace, thread.tid, load),
+                _first_index(violation.trace, thread.tid, store),
+            )
     marks = {t: m for t, m in marks.items() if None not in m}
     if len(marks) < 2:
         return None
@@ -205,8 +234,13 @@ def line_moved(program, violation, loc: str) -> dict[str, int] | None:
     other = next((t for t, (_, st) in marks.items() if t != loser and load_at < st < store_at), None)
     if other is None:
         return None
-    return {"thread": loser, "load_step": load_at + 1, "store_step": store_at + 1,
-            "other": other, "other_store_step": marks[other][1] + 1}
+    return {
+        "thread": loser,
+        "load_step": load_at + 1,
+        "store_step": store_at + 1,
+        "other": other,
+        "other_store_step": marks[other][1] + 1,
+    }
 
 
 def coherence_chapter(chapter: Chapter, sizes: Sizes) -> None:
@@ -226,7 +260,8 @@ def coherence_chapter(chapter: Chapter, sizes: Sizes) -> None:
         f"{story.protocol.upper()} over a {story.interconnect}, no store buffers, every interleaving of core steps "
         f"and coherence messages: SWMR {'held' if story.swmr_everywhere else 'was BROKEN'} in {scope} "
         f"{story.reachable_states:,} reachable states, and the data-value invariant (a read returns the last "
-        f"write) {'held' if story.data_value_everywhere else 'was BROKEN'}.")
+        f"write) {'held' if story.data_value_everywhere else 'was BROKEN'}."
+    )
     if story.violation is None:
         chapter.story.append("The model checker found no lost update to replay.")
     else:
@@ -234,7 +269,8 @@ def coherence_chapter(chapter: Chapter, sizes: Sizes) -> None:
         chapter.data["line_moved"] = moved
         chapter.story.append(
             f"Yet the increment is still lost. The checker's shortest lost update ({story.violation.message}), "
-            f"replayed on the caches, {len(story.rows)} line-level steps:")
+            f"replayed on the caches, {len(story.rows)} line-level steps:"
+        )
         chapter.figures.append(story.render())
         chapter.story.append(f"The simulator's reading of that replay: {story.conclusion}")
 
@@ -243,17 +279,22 @@ def coherence_chapter(chapter: Chapter, sizes: Sizes) -> None:
     chapter.story.append(
         f"With a locked read-modify-write (atomic) on the same machine: {atomic.verdict}, final obj.refcnt ∈ "
         f"{_set(o.state['obj.refcnt'] for o in atomic.outcomes)} over {atomic.stats.explored:,} states: "
-        f"the core keeps the line in M from its read to its write.")
+        f"the core keeps the line in M from its read to its write."
+    )
 
     buffered = simulator.simulate(program, machine.Config(mesi, store_buffers=True))
     tso = checker.check(program, "tso")
     same = buffered.states() == tso.states()
-    chapter.data["tso_agreement"] = {"simulator_states": len(buffered.states()), "checker_states": len(tso.states()),
-                                     "equal": same}
+    chapter.data["tso_agreement"] = {
+        "simulator_states": len(buffered.states()),
+        "checker_states": len(tso.states()),
+        "equal": same,
+    }
     chapter.story.append(
         f"With FIFO store buffers added, the simulator's {len(buffered.states())} final states "
         f"{'equal' if same else 'DIFFER from'} the TSO checker's {len(tso.states())}: store buffers, not caches, "
-        f"are where x86 relaxes.")
+        f"are where x86 relaxes."
+    )
 
 
 # --------------------------------------------------------------------------- 3. hardware
@@ -273,7 +314,8 @@ def hardware_chapter(chapter: Chapter, sizes: Sizes) -> None:
         chapter.story.append(
             f"incref-race on cores {', '.join(map(str, result.cpus))}, {scheme}: {result.lost_updates:,} of "
             f"{result.refcount_ops:,} increments lost ({result.lost_per_million:,.0f} per million) in "
-            f"{result.iterations:,} runs{stopped}.")
+            f"{result.iterations:,} runs{stopped}."
+        )
     chapter.data["runs"] = runs
 
     sb = {}
@@ -284,23 +326,31 @@ def hardware_chapter(chapter: Chapter, sizes: Sizes) -> None:
         sb["with the fence" if fence else "without the fence"] = {"both_zero": seen, "result": result.to_json()}
         chapter.story.append(
             f"Store buffering on these cores{' with the fence' if fence else ''}: both loads read 0 in {seen:,} of "
-            f"{result.iterations:,} runs ({1e6 * seen / max(result.iterations, 1):,.0f} per million).")
+            f"{result.iterations:,} runs ({1e6 * seen / max(result.iterations, 1):,.0f} per million)."
+        )
     chapter.data["sb"] = sb
 
-    report = bench.bench(schemes=[s for s in sizes.bench_schemes if s in bench.variant_names()],
-                         threads=(1, 2), runs=sizes.bench_runs)
+    report = bench.bench(
+        schemes=[s for s in sizes.bench_schemes if s in bench.variant_names()], threads=(1, 2), runs=sizes.bench_runs
+    )
     chapter.data["bench"] = report.to_json()
     ns = {(m.name, m.threads): m for m in report.measurements}
-    table = Table(title="ns per refcount operation (median, loop overhead subtracted)",
-                  caption=environment.summary(report.environment))
+    table = Table(
+        title="ns per refcount operation (median, loop overhead subtracted)",
+        caption=environment.summary(report.environment),
+    )
     for col in ("scheme", "1 thread", "2 threads, one object", "x plain (1 thread)", "how"):
         table.add_column(col, justify="left" if col in ("scheme", "how") else "right")
     base = ns.get(("plain", 1))
     for name in dict.fromkeys(m.name for m in report.measurements):
         one, two = ns.get((name, 1)), ns.get((name, 2))
-        table.add_row(name, f"{one.ns_per_op:.2f}" if one else "-", f"{two.ns_per_op:.2f}" if two else "-",
-                      f"{one.ns_per_op / base.ns_per_op:.1f}" if one and base and base.ns_per_op > 0 else "-",
-                      (one or two).note)
+        table.add_row(
+            name,
+            f"{one.ns_per_op:.2f}" if one else "-",
+            f"{two.ns_per_op:.2f}" if two else "-",
+            f"{one.ns_per_op / base.ns_per_op:.1f}" if one and base and base.ns_per_op > 0 else "-",
+            (one or two).note,
+        )
     chapter.figures.append(table)
     for name in ("atomic", "gil"):
         fix, plain = ns.get((name, 1)), ns.get(("plain", 1))
@@ -309,7 +359,8 @@ def hardware_chapter(chapter: Chapter, sizes: Sizes) -> None:
             chapter.story.append(
                 f"{name} costs {fix.ns_per_op:.2f} ns/op alone against plain's {plain.ns_per_op:.2f} "
                 f"({fix.ns_per_op - plain.ns_per_op:+.2f} ns), and {contended.ns_per_op:.2f} ns/op when both "
-                f"cores hammer the same object.")
+                f"cores hammer the same object."
+            )
 
 
 # --------------------------------------------------------------------------- 4. python
@@ -345,37 +396,63 @@ def answer(chapters: Iterable[Chapter]) -> list[str]:
     if "model" in told:
         model = told["model"]
         lost = any(v["kind"] == "lost-update" for v in model["race"]["violations"])
-        verdicts = {f"{scheme} {m.upper()}": r["verdict"] for scheme, per in model["fixes"].items() for m, r in per.items()}
+        verdicts = {
+            f"{scheme} {m.upper()}": r["verdict"] for scheme, per in model["fixes"].items() for m, r in per.items()
+        }
         unsafe = [k for k, v in verdicts.items() if v != "safe"]
-        out.append(("Yes, two threads can lose an increment, and sequential consistency already allows it"
-                    if lost else "The checker found no lost increment under SC")
-                   + ("; the GIL and atomic RMWs are proved safe under SC, TSO and PSO." if not unsafe
-                      else f"; not proved safe: {', '.join(unsafe)}."))
+        out.append(
+            (
+                "Yes, two threads can lose an increment, and sequential consistency already allows it"
+                if lost
+                else "The checker found no lost increment under SC"
+            )
+            + (
+                "; the GIL and atomic RMWs are proved safe under SC, TSO and PSO."
+                if not unsafe
+                else f"; not proved safe: {', '.join(unsafe)}."
+            )
+        )
     if "coherence" in told:
         story = told["coherence"]["explain"]
         if story["swmr"] and story["data_value"] and story["complete"] and told["coherence"].get("line_moved"):
-            out.append(f"Not through a stale L1 copy: SWMR and the data-value invariant held in all "
-                       f"{story['reachable_states']:,} reachable states; the line moved between the load and the store.")
+            out.append(
+                f"Not through a stale L1 copy: SWMR and the data-value invariant held in all "
+                f"{story['reachable_states']:,} reachable states; the line moved between the load and the store."
+            )
     if "hardware" in told:
         runs = told["hardware"]["runs"]
         ns = {(m["scheme"], m["threads"]): m["ns_per_op"] for m in told["hardware"]["bench"]["measurements"]}
-        costs = [f"{s} {ns[s, 1]:.1f} ns alone, {ns[s, 2]:.1f} ns contended"
-                 for s in ("plain", "atomic", "gil") if (s, 1) in ns and (s, 2) in ns]
-        out.append(f"On this machine plain counts lost {runs['plain']['lost_per_million']:,.0f} increments per "
-                   f"million; atomic lost {runs['atomic']['lost_updates']:,} and gil {runs['gil']['lost_updates']:,} "
-                   f"of {runs['atomic']['refcount_ops']:,} each. Per operation: " + "; ".join(costs) + ". "
-                   + "Store buffering (both loads read 0): " + ", ".join(
-                       f"{v['both_zero']:,} of {v['result']['iterations']:,} runs {k}"
-                       for k, v in told["hardware"]["sb"].items()) + ".")
+        costs = [
+            f"{s} {ns[s, 1]:.1f} ns alone, {ns[s, 2]:.1f} ns contended"
+            for s in ("plain", "atomic", "gil")
+            if (s, 1) in ns and (s, 2) in ns
+        ]
+        out.append(
+            f"On this machine plain counts lost {runs['plain']['lost_per_million']:,.0f} increments per "
+            f"million; atomic lost {runs['atomic']['lost_updates']:,} and gil {runs['gil']['lost_updates']:,} "
+            f"of {runs['atomic']['refcount_ops']:,} each. Per operation: "
+            + "; ".join(costs)
+            + ". "
+            + "Store buffering (both loads read 0): "
+            + ", ".join(
+                f"{v['both_zero']:,} of {v['result']['iterations']:,} runs {k}"
+                for k, v in told["hardware"]["sb"].items()
+            )
+            + "."
+        )
     if "python" in told:
         race = told["python"]["python-race"]
-        plain, call = (next(c for c in race["cases"] if c["statement"] == st)
-                       for st in ("counter += 1", "counter = counter + one()"))
+        plain, call = (
+            next(c for c in race["cases"] if c["statement"] == st)
+            for st in ("counter += 1", "counter = counter + one()")
+        )
         gil = "with the GIL" if race["environment"]["gil_enabled"] else "without the GIL"
-        out.append(f"In Python {race['environment']['python']} {gil}, `counter += 1` lost "
-                   f"{plain['lost_per_million']:,.0f} per million and `{call['statement']}` "
-                   f"{call['lost_per_million']:,.0f}: `+=` is a load and a store, atomic only where the "
-                   f"interpreter happens not to switch threads.")
+        out.append(
+            f"In Python {race['environment']['python']} {gil}, `counter += 1` lost "
+            f"{plain['lost_per_million']:,.0f} per million and `{call['statement']}` "
+            f"{call['lost_per_million']:,.0f}: `+=` is a load and a store, atomic only where the "
+            f"interpreter happens not to switch threads."
+        )
     return out
 
 

@@ -15,12 +15,12 @@ import multiprocessing.connection
 import re
 import signal
 import time
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Iterable
 
 from incref import schemes
 from incref.errors import UsageError
@@ -93,7 +93,7 @@ def scenarios() -> list[ZooScenario]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(path: Path) -> Program:
     """A zoo scenario, parsed once (programs are immutable)."""
     return load_program(str(path))
@@ -115,12 +115,17 @@ def plan(scheme_names=None, scenario_names=None, models=None) -> list[tuple[str,
     chosen_schemes = _select("scheme", scheme_names, schemes.names())
     chosen_scenarios = _select("scenario", scenario_names, list(all_scenarios))
     chosen_models = _select("model", models, list(ALL_MODELS)) if models else list(MODELS)
-    return [(scheme, all_scenarios[sc], model)
-            for sc in chosen_scenarios for scheme in chosen_schemes for model in chosen_models]
+    return [
+        (scheme, all_scenarios[sc], model)
+        for sc in chosen_scenarios
+        for scheme in chosen_schemes
+        for model in chosen_models
+    ]
 
 
-def run_cell(scheme: str, scenario: ZooScenario, model: str, *, timeout: float | None = None,
-             max_states: int | None = None) -> Cell:
+def run_cell(
+    scheme: str, scenario: ZooScenario, model: str, *, timeout: float | None = None, max_states: int | None = None
+) -> Cell:
     """Check one cell (or skip it when the scenario says the scheme does not apply)."""
     if not scenario.applies(scheme):
         return Cell(scheme, scenario.name, model, "skipped", [], 0, 0, 0.0)
@@ -129,14 +134,30 @@ def run_cell(scheme: str, scenario: ZooScenario, model: str, *, timeout: float |
     start = time.perf_counter()
     program = schemes.apply_scheme(_load(scenario.path), schemes.get(scheme))
     result = check(program, model, timeout=timeout, max_states=max_states)
-    return Cell(scheme, scenario.name, model, result.verdict, result.violation_kinds(),
-                result.stats.explored, result.stats.executions, time.perf_counter() - start,
-                result, program)
+    return Cell(
+        scheme,
+        scenario.name,
+        model,
+        result.verdict,
+        result.violation_kinds(),
+        result.stats.explored,
+        result.stats.executions,
+        time.perf_counter() - start,
+        result,
+        program,
+    )
 
 
-def run(scheme_names=None, scenario_names=None, models=None, *, timeout: float | None = None,
-        max_states: int | None = None, jobs: int = 1,
-        on_cell: Callable[[Cell], None] | None = None) -> list[Cell]:
+def run(
+    scheme_names=None,
+    scenario_names=None,
+    models=None,
+    *,
+    timeout: float | None = None,
+    max_states: int | None = None,
+    jobs: int = 1,
+    on_cell: Callable[[Cell], None] | None = None,
+) -> list[Cell]:
     """Every selected cell, in matrix order; `on_cell` is called as each one ends.
 
     With `timeout`, each cell runs in a child process (`jobs` at a time) that is killed
@@ -231,15 +252,39 @@ def _run_killable(planned, timeout, max_states, jobs, on_cell) -> list[Cell]:
                     process.kill()
                     process.join()
                     del running[index]
-                    finish(index, Cell(scheme, scenario, model, "incomplete", [], 0, 0, elapsed,
-                                       note=f"no answer within {limit:g} s: stopped"))
+                    finish(
+                        index,
+                        Cell(
+                            scheme,
+                            scenario,
+                            model,
+                            "incomplete",
+                            [],
+                            0,
+                            0,
+                            elapsed,
+                            note=f"no answer within {limit:g} s: stopped",
+                        ),
+                    )
     except KeyboardInterrupt:
         for index, cell in enumerate(cells):
             if cell is None:
                 scheme, scenario, model = planned[index]
-                cells[index] = (run_cell(scheme, scenario, model) if not scenario.applies(scheme) else
-                                Cell(scheme, scenario.name, model, "incomplete", [], 0, 0, 0.0,
-                                     note="stopped by Ctrl-C before it ended"))
+                cells[index] = (
+                    run_cell(scheme, scenario, model)
+                    if not scenario.applies(scheme)
+                    else Cell(
+                        scheme,
+                        scenario.name,
+                        model,
+                        "incomplete",
+                        [],
+                        0,
+                        0,
+                        0.0,
+                        note="stopped by Ctrl-C before it ended",
+                    )
+                )
     finally:
         for process, *_ in running.values():
             process.kill()

@@ -50,8 +50,7 @@ def entries() -> list[Entry]:
             program = parse_file(path)
             expect = str(program.meta.get("Expect", ""))
             expected = dict(item.split(":", 1) for item in expect.split())
-            out.append(Entry(program.name, program.meta["arch"], path, expected,
-                             str(program.meta.get("Source", ""))))
+            out.append(Entry(program.name, program.meta["arch"], path, expected, str(program.meta.get("Source", ""))))
     return out
 
 

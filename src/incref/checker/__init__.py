@@ -19,8 +19,16 @@ AXIOMATIC_MODELS = ("armv8", "rc11", "c11")
 ENGINES = ("auto", "operational", "axiomatic")
 
 
-def check(program: Program, model: str, *, engine: str = "auto", reduction: bool = True,
-          max_states: int | None = None, timeout: float | None = None, progress=None) -> CheckResult:
+def check(
+    program: Program,
+    model: str,
+    *,
+    engine: str = "auto",
+    reduction: bool = True,
+    max_states: int | None = None,
+    timeout: float | None = None,
+    progress=None,
+) -> CheckResult:
     """Explore `program` (already expanded by a scheme) under `model`. `max_states` and
     `timeout` bound the search (the result is then `incomplete` unless a violation was
     found); `progress(states, seconds)` is called now and then during long searches."""
@@ -47,8 +55,14 @@ def _check_operational(program, model, reduction, max_states, timeout, progress)
 
     system = OperationalSystem(program, MODELS[model])
     found = explore(system, reduction=reduction, max_states=max_states, timeout=timeout, progress=progress)
-    return result_of(found, program, model, "operational",
-                     found.violation_list([t.tid for t in program.threads]), {"reduction": reduction})
+    return result_of(
+        found,
+        program,
+        model,
+        "operational",
+        found.violation_list([t.tid for t in program.threads]),
+        {"reduction": reduction},
+    )
 
 
 def result_of(found, program: Program, model: str, engine: str, violations, extra: dict) -> CheckResult:

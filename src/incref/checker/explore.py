@@ -48,8 +48,9 @@ from __future__ import annotations
 import gc
 import time
 from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterable, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 from incref.ir.results import VIOLATION_KINDS, Step, Violation
 
@@ -222,12 +223,18 @@ class Exploration:
     def violation_list(self, thread_ids: Sequence[int] | None = None) -> list[Violation]:
         """The violations found as result objects, in `VIOLATION_KINDS` order;
         `thread_ids[i]` renames the thread index `i` of the traces (default: unchanged)."""
+
         def tid(i):
             return i if thread_ids is None or i is None else thread_ids[i]
+
         return [
-            Violation(kind, self.violations[kind].finding.message,
-                      tuple(Step(tid(s.thread), s.step, s.detail) for s in self.violations[kind].trace))
-            for kind in VIOLATION_KINDS if kind in self.violations
+            Violation(
+                kind,
+                self.violations[kind].finding.message,
+                tuple(Step(tid(s.thread), s.step, s.detail) for s in self.violations[kind].trace),
+            )
+            for kind in VIOLATION_KINDS
+            if kind in self.violations
         ]
 
 
@@ -239,8 +246,12 @@ def independent(t: Transition, fp: Footprint) -> bool:
     return not (t.writes & (fp.reads | fp.writes) or t.reads & fp.writes)
 
 
-def persistent_set(system: TransitionSystem, state: State, enabled: Sequence[Transition],
-                   memo: dict[Hashable, int | None] | None = None) -> list[Transition] | None:
+def persistent_set(
+    system: TransitionSystem,
+    state: State,
+    enabled: Sequence[Transition],
+    memo: dict[Hashable, int | None] | None = None,
+) -> list[Transition] | None:
     """The enabled transitions of one thread that no other thread can interfere with,
     preferring the thread with fewest; None when no thread qualifies. `memo` remembers
     the choice per `system.control(state)`."""
@@ -377,7 +388,9 @@ def _explore(system, reduction, max_states, timeout, progress, store, prefix) ->
     _summarise(system, store, root_path, children, endings, result)
     if stop_reason:
         result.complete = False
-        covered = f"{result.explored} states stored, {result.expanded} expanded, {result.executions} complete executions"
+        covered = (
+            f"{result.explored} states stored, {result.expanded} expanded, {result.executions} complete executions"
+        )
         result.reason = f"{stop_reason}: {covered}; outcomes and violations so far are a lower bound"
     return result
 
@@ -406,7 +419,9 @@ def _summarise(system, store, root_path, children, endings, result) -> None:
     result.executions = executions
     if cut_reasons:
         result.complete = False
-        result.reason = f"{sorted(set(cut_reasons))[0]} (in {len(cut_reasons)} final states); the search is not exhaustive"
+        result.reason = (
+            f"{sorted(set(cut_reasons))[0]} (in {len(cut_reasons)} final states); the search is not exhaustive"
+        )
     for kind, (_, sid, finding) in sorted(best.items()):
         result.violations[kind] = _shortest(system, root_path + store.path(sid), finding)
 
@@ -453,7 +468,20 @@ def _count_paths(n: int, children: Mapping[int, list[int]]) -> dict[int, int] | 
 
 
 __all__: list[Any] = [
-    "BLOCKED", "COMPLETE", "CUT", "DictStore", "Ending", "Exploration", "Finding", "Footprint",
-    "Shortest", "Transition", "TransitionSystem", "VisitedStore", "explore", "independent",
-    "persistent_set", "replay",
+    "BLOCKED",
+    "COMPLETE",
+    "CUT",
+    "DictStore",
+    "Ending",
+    "Exploration",
+    "Finding",
+    "Footprint",
+    "Shortest",
+    "Transition",
+    "TransitionSystem",
+    "VisitedStore",
+    "explore",
+    "independent",
+    "persistent_set",
+    "replay",
 ]

@@ -17,7 +17,7 @@ same violations with the same messages.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from incref.checker.explore import Finding
 from incref.ir.program import ObjectInfo, Program, evaluate
@@ -65,11 +65,13 @@ def end_of_execution(
         if "lost-update" in obj.invariants:
             actual = evaluate(obj.count, memory)
             if actual != expected:
-                found.append(Finding(
-                    "lost-update",
-                    f"{name}: final count {actual}, expected {expected} "
-                    f"(initial {obj.initial_count}, net {deltas.get(name, 0):+d} from the operations executed)",
-                ))
+                found.append(
+                    Finding(
+                        "lost-update",
+                        f"{name}: final count {actual}, expected {expected} "
+                        f"(initial {obj.initial_count}, net {deltas.get(name, 0):+d} from the operations executed)",
+                    )
+                )
         if "leak" in obj.invariants and expected == 0 and not freed:
             found.append(Finding("leak", f"{name}: every reference was dropped but {name} was never freed"))
     cond = program.condition

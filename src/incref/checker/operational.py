@@ -19,17 +19,48 @@ After each step, registers that no later step reads are reset to 0 (see
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from incref.checker import invariants
 from incref.checker.explore import (
-    BLOCKED, COMPLETE, CUT, Ending, Finding, Footprint, Transition,
+    BLOCKED,
+    COMPLETE,
+    CUT,
+    Ending,
+    Finding,
+    Footprint,
+    Transition,
 )
 from incref.errors import InputError, Unsupported
 from incref.ir.program import (
-    BINARY_OPS, RMW_OPS, UNARY_OPS, Assert, Assign, Assume, BinOp, Branch, Cas, Const, Expr, Fence,
-    Free, Instr, Load, Lock, LoopBound, ObjOp, Program, Reg, Rmw, Store, UnOp, Unlock, Var, describe,
-    evaluate, names_in,
+    BINARY_OPS,
+    RMW_OPS,
+    UNARY_OPS,
+    Assert,
+    Assign,
+    Assume,
+    BinOp,
+    Branch,
+    Cas,
+    Const,
+    Expr,
+    Fence,
+    Free,
+    Instr,
+    Load,
+    Lock,
+    LoopBound,
+    ObjOp,
+    Program,
+    Reg,
+    Rmw,
+    Store,
+    Unlock,
+    UnOp,
+    Var,
+    describe,
+    evaluate,
+    names_in,
 )
 from incref.models.operational import OperationalModel
 
@@ -109,24 +140,35 @@ class OperationalSystem:
         self._local = tuple(tuple(self._is_local(instr) for instr in code) for code in self.codes)
         self._drains = tuple(tuple(model.drains(instr) for instr in code) for code in self.codes)
         self._lock_slot = tuple(
-            tuple(self.loc_index[instr.lock] if isinstance(instr, Lock) else -1 for instr in code) for code in self.codes
+            tuple(self.loc_index[instr.lock] if isinstance(instr, Lock) else -1 for instr in code)
+            for code in self.codes
         )
         self._indexed = any(getattr(i, "index", None) is not None for code in self.codes for i in code)
         self._dest = tuple(
-            tuple(self.reg_index[i][instr.reg] if getattr(instr, "reg", None) and not isinstance(instr, Assign) else -1
-                  for instr in code)
+            tuple(
+                self.reg_index[i][instr.reg] if getattr(instr, "reg", None) and not isinstance(instr, Assign) else -1
+                for instr in code
+            )
             for i, code in enumerate(self.codes)
         )
         self._keep = tuple(self._dead_registers(i, code) for i, code in enumerate(self.codes))
         self._exprs = tuple(
-            tuple({f: compile_expr(getattr(instr, f), self.reg_index[i]) for f in _EXPR_FIELDS
-                   if getattr(instr, f, None) is not None} for instr in code)
+            tuple(
+                {
+                    f: compile_expr(getattr(instr, f), self.reg_index[i])
+                    for f in _EXPR_FIELDS
+                    if getattr(instr, f, None) is not None
+                }
+                for instr in code
+            )
             for i, code in enumerate(self.codes)
         )
         # the transition of each instruction whose location does not depend on registers
         self._fixed = tuple(
-            tuple(None if local or getattr(instr, "index", None) is not None else self._transition(i, instr, ())
-                  for instr, local in zip(code, self._local[i]))
+            tuple(
+                None if local or getattr(instr, "index", None) is not None else self._transition(i, instr, ())
+                for instr, local in zip(code, self._local[i])
+            )
             for i, code in enumerate(self.codes)
         )
         self._lock_slots = sorted({self.loc_index[i.lock] for code in self.codes for i in code if isinstance(i, Lock)})
@@ -135,8 +177,9 @@ class OperationalSystem:
 
     def _validate(self, instr: Instr, tid: int) -> None:
         if isinstance(instr, Load) and instr.exclusive or isinstance(instr, Store) and instr.status:
-            raise Unsupported(f"exclusive load/store (thread {tid}) under {self.model.name}: it is an ARMv8 feature",
-                              self._file)
+            raise Unsupported(
+                f"exclusive load/store (thread {tid}) under {self.model.name}: it is an ARMv8 feature", self._file
+            )
         loc = getattr(instr, "loc", None) or getattr(instr, "lock", None)
         if loc is not None and loc not in self.loc_index:
             raise InputError(f"thread {tid}: location {loc!r} is not declared", self._file)
@@ -149,7 +192,7 @@ class OperationalSystem:
         if isinstance(instr, (Load, Store, Rmw, Cas)):
             locs = {instr.loc}
             if instr.index is not None:
-                locs |= {l for l in self.locs if l.startswith(instr.loc + "[")}
+                locs |= {loc for loc in self.locs if loc.startswith(instr.loc + "[")}
             freed = {self._freed_loc[loc] for loc in locs if loc in self._freed_loc}
             reads = frozenset(locs | freed)
             writes = frozenset() if isinstance(instr, Load) else frozenset(locs)
@@ -201,10 +244,15 @@ class OperationalSystem:
         tid = self.tids[i]
         keys = set(self.program.state_keys()) | {str(n) for n in names_in(self.program.filter)}
         observed = frozenset(r for r in names if f"{tid}:{r}" in keys)
-        uses = [frozenset().union(*(names_in(getattr(instr, f)) for f in _EXPR_FIELDS
-                                    if getattr(instr, f, None) is not None)) for instr in code]
-        defs = [frozenset(r for r in (getattr(instr, "reg", None), getattr(instr, "status", None)) if r)
-                for instr in code]
+        uses = [
+            frozenset().union(
+                *(names_in(getattr(instr, f)) for f in _EXPR_FIELDS if getattr(instr, f, None) is not None)
+            )
+            for instr in code
+        ]
+        defs = [
+            frozenset(r for r in (getattr(instr, "reg", None), getattr(instr, "status", None)) if r) for instr in code
+        ]
         live = [frozenset()] * len(code) + [observed]
         changed = True
         while changed:
@@ -252,8 +300,9 @@ class OperationalSystem:
                     t = self._transitions.get(key)
                     if t is None:
                         loc = buf[k][0]
-                        t = self._transitions[key] = Transition(i, (_FLUSH, k), _FLUSH, self._freed_of(loc),
-                                                                frozenset((loc,)))
+                        t = self._transitions[key] = Transition(
+                            i, (_FLUSH, k), _FLUSH, self._freed_of(loc), frozenset((loc,))
+                        )
                     out.append(t)
             if status != RUNNING:
                 continue
@@ -308,8 +357,9 @@ class OperationalSystem:
 
     def finish(self, state) -> Ending:
         memory, threads, deltas, flags = state
-        sticky = tuple(Finding(kind, f"{kind.replace('-', ' ')} (see trace)")
-                       for kind, bit in _FLAG_BITS.items() if flags & bit)
+        sticky = tuple(
+            Finding(kind, f"{kind.replace('-', ' ')} (see trace)") for kind, bit in _FLAG_BITS.items() if flags & bit
+        )
         statuses = [t[3] for t in threads]
         if CUT_SHORT in statuses:
             tid = statuses.index(CUT_SHORT)
@@ -338,8 +388,9 @@ class OperationalSystem:
         idx = evaluate(instr.index, dict(zip(self.regs[i], regs)))
         loc = instr.loc if idx == 0 else f"{instr.loc}[{idx}]"
         if loc not in self.loc_index:
-            raise InputError(f"thread {self.tids[i]}: {describe(instr)} reaches undeclared location {loc!r}",
-                             self._file)
+            raise InputError(
+                f"thread {self.tids[i]}: {describe(instr)} reaches undeclared location {loc!r}", self._file
+            )
         return loc
 
     def _transition(self, i: int, instr: Instr, regs) -> Transition:
@@ -368,7 +419,7 @@ class OperationalSystem:
         slot = self.loc_index
         if kind == _FLUSH:
             loc, value = buf[arg]
-            buf = buf[:arg] + buf[arg + 1:]
+            buf = buf[:arg] + buf[arg + 1 :]
             flags = self._touch(memory, loc, "flush", tid, flags, notes)
             memory = _set(memory, slot[loc], value)
             if notes is not None:
@@ -412,8 +463,11 @@ class OperationalSystem:
                 if dest >= 0:
                     regs = _set(regs, dest, old)
                 if notes is not None:
-                    notes.append(f"read {loc} = {old}, write {new}" if new != old or isinstance(instr, Rmw)
-                                 else f"read {loc} = {old} (compare failed, no write)")
+                    notes.append(
+                        f"read {loc} = {old}, write {new}"
+                        if new != old or isinstance(instr, Rmw)
+                        else f"read {loc} = {old} (compare failed, no write)"
+                    )
             elif isinstance(instr, (Lock, Unlock)):
                 memory = _set(memory, slot[instr.lock], int(isinstance(instr, Lock)))
                 if notes is not None:
@@ -435,7 +489,7 @@ class OperationalSystem:
             keep = self._keep[i][pc]
             if keep is not None:
                 regs = tuple(v if k else 0 for v, k in zip(regs, keep))
-        threads = threads[:i] + ((pc, regs, buf, status),) + threads[i + 1:]
+        threads = threads[:i] + ((pc, regs, buf, status),) + threads[i + 1 :]
         return (memory, threads, deltas, flags)
 
     def _touch(self, memory: tuple[int, ...], loc: str, what: str, tid: int, flags: int, notes: list | None) -> int:
@@ -495,7 +549,7 @@ class OperationalSystem:
 
 
 def _set(values: tuple, k: int, value: int) -> tuple:
-    return values[:k] + (value,) + values[k + 1:]
+    return values[:k] + (value,) + values[k + 1 :]
 
 
 class _MemoryView(Mapping[str, int]):

@@ -88,6 +88,9 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - the promise is "never a traceback"
         if os.environ.get("INCREF_DEBUG"):
             raise
-        click.echo(f"incref: internal error: {type(exc).__name__}: {exc} "
-                   "(a bug in incref; INCREF_DEBUG=1 shows the traceback)", err=True)
+        click.echo(
+            f"incref: internal error: {type(exc).__name__}: {exc} "
+            "(a bug in incref; INCREF_DEBUG=1 shows the traceback)",
+            err=True,
+        )
         sys.exit(2)

@@ -24,15 +24,31 @@ def _int_list(text: str) -> tuple[int, ...]:
 def bench_table(report: BenchReport) -> Table:
     plain = next((m.ns_per_op for m in report.measurements if m.name == "plain" and m.threads == 1), None)
     table = Table(title="ns per refcount operation (median; loop overhead subtracted)", title_justify="left")
-    for name, justify in (("scheme", "left"), ("threads", "right"), ("sharing", "left"), ("ns/op", "right"),
-                          ("min..max", "right"), ("× plain", "right"), ("clean", "right")):
+    for name, justify in (
+        ("scheme", "left"),
+        ("threads", "right"),
+        ("sharing", "left"),
+        ("ns/op", "right"),
+        ("min..max", "right"),
+        ("× plain", "right"),
+        ("clean", "right"),
+    ):
         table.add_column(name, justify=justify, no_wrap=True)
     for m in report.measurements:
         ratio = f"{m.ns_per_op / plain:.1f}" if plain and plain > 0 else "—"
-        table.add_row(m.name, str(m.threads), m.sharing if m.threads > 1 else "—", f"{m.ns_per_op:.2f}",
-                      f"{m.spread[0]:.2f}..{m.spread[1]:.2f}", ratio, f"{m.clean_runs}/{len(m.runs)}")
-    table.caption = ("CPU time per thread; a clean run had every thread on its core the whole time "
-                     "(a contended figure needs that); × plain: against plain with 1 thread")
+        table.add_row(
+            m.name,
+            str(m.threads),
+            m.sharing if m.threads > 1 else "—",
+            f"{m.ns_per_op:.2f}",
+            f"{m.spread[0]:.2f}..{m.spread[1]:.2f}",
+            ratio,
+            f"{m.clean_runs}/{len(m.runs)}",
+        )
+    table.caption = (
+        "CPU time per thread; a clean run had every thread on its core the whole time "
+        "(a contended figure needs that); × plain: against plain with 1 thread"
+    )
     return table
 
 
@@ -95,15 +111,23 @@ def check_plot_path(path: str) -> None:
     suffix = target.suffix.lstrip(".").lower()
     formats = FigureCanvasBase.get_supported_filetypes()
     if suffix not in formats:
-        raise UsageError(f"{path}: --plot writes {', '.join(sorted(formats))} files, not {suffix or 'a file without a suffix'!r}")
+        raise UsageError(
+            f"{path}: --plot writes {', '.join(sorted(formats))} files, not {suffix or 'a file without a suffix'!r}"
+        )
 
 
 @click.command("bench")
-@click.option("--schemes", default=",".join(variant_names()), show_default=True,
-              help="Comma-separated rows to measure.")
+@click.option(
+    "--schemes", default=",".join(variant_names()), show_default=True, help="Comma-separated rows to measure."
+)
 @click.option("--threads", "threads_text", default="1,2", show_default=True, help="Thread counts, comma-separated.")
-@click.option("--sharing", type=click.Choice(SHARINGS), default="shared", show_default=True,
-              help="With several threads: one shared object (contended) or one object each.")
+@click.option(
+    "--sharing",
+    type=click.Choice(SHARINGS),
+    default="shared",
+    show_default=True,
+    help="With several threads: one shared object (contended) or one object each.",
+)
 @click.option("--runs", type=int, default=RUNS, show_default=True, help="Timed runs per row (after a warm-up).")
 @click.option("--plot", "plot_path", default=None, metavar="FILE", help="Write a bar chart (PNG, SVG, PDF).")
 @json_option

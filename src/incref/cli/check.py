@@ -37,12 +37,27 @@ class _ProgressLine:
 @click.command("check")
 @click.argument("scenario")
 @click.option("--model", type=click.Choice(MODELS), default="sc", show_default=True, help="Memory model.")
-@click.option("--engine", type=click.Choice(("auto", "operational", "axiomatic")), default="auto", show_default=True,
-              help="auto: operational for sc/tso/pso, axiomatic for armv8/rc11/c11.")
+@click.option(
+    "--engine",
+    type=click.Choice(("auto", "operational", "axiomatic")),
+    default="auto",
+    show_default=True,
+    help="auto: operational for sc/tso/pso, axiomatic for armv8/rc11/c11.",
+)
 @click.option("--scheme", default="plain", show_default=True, help="Refcount scheme expanding incref/decref.")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Scenario parameter (repeatable).")
-@click.option("--max-states", type=click.IntRange(min=1), default=None, help="Stop after this many distinct states (verdict: incomplete).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="Stop after this many seconds (verdict: incomplete).")
+@click.option(
+    "--max-states",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after this many distinct states (verdict: incomplete).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Stop after this many seconds (verdict: incomplete).",
+)
 @click.option("--no-reduction", is_flag=True, help="Explore without the partial-order reduction.")
 @json_option
 def command(scenario, model, engine, scheme, sets, max_states, timeout, no_reduction, as_json):
@@ -55,8 +70,15 @@ def command(scenario, model, engine, scheme, sets, max_states, timeout, no_reduc
         timeout = _search_budget(timeout)
     progress = None if as_json else _ProgressLine()
     try:
-        result = check(program, model, engine=engine, reduction=not no_reduction,
-                       max_states=max_states, timeout=timeout, progress=progress)
+        result = check(
+            program,
+            model,
+            engine=engine,
+            reduction=not no_reduction,
+            max_states=max_states,
+            timeout=timeout,
+            progress=progress,
+        )
     finally:
         if progress is not None:
             progress.close()
@@ -92,7 +114,9 @@ def _print(program, result) -> None:
     from incref.reports.timeline import trace_table
 
     out = Console()
-    out.print(f"[bold]{program.name}[/bold]  scheme {result.scheme or '-'}, model {result.model}, engine {result.engine}")
+    out.print(
+        f"[bold]{program.name}[/bold]  scheme {result.scheme or '-'}, model {result.model}, engine {result.engine}"
+    )
     out.print(outcome_table(program, result))
     for v in result.violations:
         out.print(trace_table(program, v))
@@ -101,7 +125,9 @@ def _print(program, result) -> None:
         out.print(f"condition {result.condition_text}: {holds[result.condition_holds]}")
     s = result.stats
     kinds = f" ({', '.join(result.violation_kinds())})" if result.violations else ""
-    out.print(f"[bold]verdict: {result.verdict}{kinds}[/bold] — {s.explored:,} states, "
-              f"{s.executions:,} executions, {s.seconds:.2f} s")
+    out.print(
+        f"[bold]verdict: {result.verdict}{kinds}[/bold] — {s.explored:,} states, "
+        f"{s.executions:,} executions, {s.seconds:.2f} s"
+    )
     if result.incomplete_reason:
         out.print(f"incomplete: {result.incomplete_reason}")

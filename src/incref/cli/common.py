@@ -9,7 +9,9 @@ import click
 
 MODELS = ("sc", "tso", "pso", "armv8", "rc11", "c11")
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document and nothing else on stdout.")
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON document and nothing else on stdout."
+)
 
 
 def parse_sets(values: tuple[str, ...]) -> dict[str, int]:

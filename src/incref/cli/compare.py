@@ -9,8 +9,9 @@ from (program, options) to a `Column`. Adding the simulator is one more entry.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import click
 from rich.console import Console
@@ -49,8 +50,14 @@ class Column:
         return {o.key() for o in self.outcomes}
 
     def to_json(self) -> dict[str, Any]:
-        return {"engine": self.engine, "complete": self.complete, "exhaustive": self.exhaustive,
-                "outcomes": [o.to_json() for o in sort_outcomes(self.outcomes)], "notes": self.notes, **self.detail}
+        return {
+            "engine": self.engine,
+            "complete": self.complete,
+            "exhaustive": self.exhaustive,
+            "outcomes": [o.to_json() for o in sort_outcomes(self.outcomes)],
+            "notes": self.notes,
+            **self.detail,
+        }
 
 
 @dataclass(frozen=True)
@@ -89,8 +96,14 @@ def model_column(program: Program, options: Options) -> Column:
 
     result = check(program, options.model, timeout=MODEL_TIMEOUT, max_states=MODEL_MAX_STATES)
     notes = [] if result.stats.complete else [f"incomplete: {result.incomplete_reason or 'budget ran out'}"]
-    return Column(f"model ({options.model})", result.outcomes, result.stats.complete, True, notes,
-                  {"verdict": result.verdict, "violations": result.violation_kinds()})
+    return Column(
+        f"model ({options.model})",
+        result.outcomes,
+        result.stats.complete,
+        True,
+        notes,
+        {"verdict": result.verdict, "violations": result.violation_kinds()},
+    )
 
 
 def hardware_column(program: Program, options: Options) -> Column:
@@ -126,9 +139,19 @@ def simulator_column(program: Program, options: Options) -> Column:
     if options.model not in ("tso", "sc"):
         notes.append(f"the simulator's cores are x86-TSO cores: not an upper bound under {options.model}")
     extra = result.stats.extra
-    return Column("simulator (mesi bus)", result.outcomes, result.stats.complete, options.model in ("tso", "sc"),
-                  notes, {"verdict": result.verdict, "swmr": extra["swmr"], "data_value": extra["data_value"],
-                          "states": result.stats.explored})
+    return Column(
+        "simulator (mesi bus)",
+        result.outcomes,
+        result.stats.complete,
+        options.model in ("tso", "sc"),
+        notes,
+        {
+            "verdict": result.verdict,
+            "swmr": extra["swmr"],
+            "data_value": extra["data_value"],
+            "states": result.stats.explored,
+        },
+    )
 
 
 ENGINES: list[Engine] = [
@@ -199,11 +222,18 @@ def outcome_table(columns: list[Column], keys: tuple[str, ...], bad: set[tuple],
 
 @click.command("compare")
 @click.argument("spec")
-@click.option("--model", type=click.Choice(MODELS), default=None, help="Memory model (default: this machine's, tso on x86).")
+@click.option(
+    "--model", type=click.Choice(MODELS), default=None, help="Memory model (default: this machine's, tso on x86)."
+)
 @click.option("--iterations", "-n", type=int, default=100_000, show_default=True, help="Hardware iterations.")
 @click.option("--scheme", default="plain", show_default=True, help="Refcount scheme for scenarios with incref/decref.")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Scenario parameter (repeatable).")
-@click.option("--deadline", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds before the hardware watchdog stops the run.")
+@click.option(
+    "--deadline",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds before the hardware watchdog stops the run.",
+)
 @json_option
 def command(spec, model, iterations, scheme, sets, deadline, as_json):
     """Run SPEC through the model checker, the cache simulator and this machine's cores and
@@ -225,21 +255,31 @@ def command(spec, model, iterations, scheme, sets, deadline, as_json):
     complete = all(c.complete for c in columns.values())
     code = 1 if found else (0 if complete else 3)
     if as_json:
-        emit_json({"scenario": program.name, "scheme": program.scheme, "model": options.model,
-                   "verdict": {0: "included", 1: "violation", 3: "incomplete"}[code],
-                   "engines": [c.to_json() for c in columns.values()],
-                   "violations": [e.to_json() for e in found]})
+        emit_json(
+            {
+                "scenario": program.name,
+                "scheme": program.scheme,
+                "model": options.model,
+                "verdict": {0: "included", 1: "violation", 3: "incomplete"}[code],
+                "engines": [c.to_json() for c in columns.values()],
+                "violations": [e.to_json() for e in found],
+            }
+        )
         raise SystemExit(code)
     out = Console()
     bad = {e.outcome.key() for e in found}
-    out.print(outcome_table(list(columns.values()), program.state_keys(), bad,
-                            f"{program.name}: {' vs '.join(columns)}"))
+    out.print(
+        outcome_table(list(columns.values()), program.state_keys(), bad, f"{program.name}: {' vs '.join(columns)}")
+    )
     for column in columns.values():
         for note in column.notes:
             out.print(f"[yellow]{column.engine}: {note}[/]")
     for escape in found:
         err.print(f"[bold red]INCLUSION VIOLATED: {escape.message()}[/]")
     if not found:
-        out.print("[green]hardware ⊆ simulator ⊆ model: every outcome is allowed where it must be[/]" if complete
-                  else "[yellow]inclusion not established: an engine did not finish[/]")
+        out.print(
+            "[green]hardware ⊆ simulator ⊆ model: every outcome is allowed where it must be[/]"
+            if complete
+            else "[yellow]inclusion not established: an engine did not finish[/]"
+        )
     raise SystemExit(code)

@@ -17,8 +17,12 @@ from incref.hardware.experiments.report import findings, render
 @click.command("experiment")
 @click.argument("name", required=False)
 @click.option("--list", "list_only", is_flag=True, help="List the experiments and exit.")
-@click.option("--python", "python", metavar="PATH",
-              help="Run the experiment in this interpreter (e.g. a free-threaded python3.13t).")
+@click.option(
+    "--python",
+    "python",
+    metavar="PATH",
+    help="Run the experiment in this interpreter (e.g. a free-threaded python3.13t).",
+)
 @click.option("--threads", type=int, default=None, help="Threads for python-race and pyobject-contention (default 2).")
 @click.option("--quick", is_flag=True, help="Smaller sizes (what the tour and the tests use).")
 @json_option

@@ -36,16 +36,35 @@ def collect(paths: tuple[str, ...]) -> list[Path]:
 
 @click.command("litmus")
 @click.argument("paths", nargs=-1, required=True, metavar="FILE_OR_DIR...")
-@click.option("--model", type=click.Choice(MODELS), default=None,
-              help="Memory model (default: tso for X86, armv8 for AArch64, rc11 for C).")
+@click.option(
+    "--model",
+    type=click.Choice(MODELS),
+    default=None,
+    help="Memory model (default: tso for X86, armv8 for AArch64, rc11 for C).",
+)
 @json_option
 @click.option("--witness", is_flag=True, help="Print one execution graph that shows the condition's answer.")
-@click.option("--dot", "dot_file", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the witness execution graph as Graphviz DOT to this file.")
-@click.option("--engine", type=click.Choice(("axiomatic", "operational", "auto")), default="axiomatic",
-              show_default=True, help="axiomatic counts executions as herd7 does (execution graphs); "
-              "operational (sc, tso, pso only) counts interleavings.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds allowed per test (then: incomplete).")
+@click.option(
+    "--dot",
+    "dot_file",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the witness execution graph as Graphviz DOT to this file.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(("axiomatic", "operational", "auto")),
+    default="axiomatic",
+    show_default=True,
+    help="axiomatic counts executions as herd7 does (execution graphs); "
+    "operational (sc, tso, pso only) counts interleavings.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds allowed per test (then: incomplete).",
+)
 def command(paths, model, as_json, witness, dot_file, engine, timeout) -> None:
     """Check herd7 litmus tests and print herd7's verdicts."""
     files = collect(paths)
@@ -78,8 +97,9 @@ def command(paths, model, as_json, witness, dot_file, engine, timeout) -> None:
         sys.exit(3)
 
 
-def _run_all(files: list[Path], model: str | None, timeout: float | None, engine: str,
-             show_progress: bool) -> list[Verdict]:
+def _run_all(
+    files: list[Path], model: str | None, timeout: float | None, engine: str, show_progress: bool
+) -> list[Verdict]:
     if not show_progress:
         return [run_file(f, model, timeout=timeout, engine=engine) for f in files]
     from rich.console import Console
@@ -87,8 +107,15 @@ def _run_all(files: list[Path], model: str | None, timeout: float | None, engine
 
     console = Console(stderr=True)
     verdicts = []
-    with Progress(TextColumn("litmus"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.description}"), console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("litmus"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("", total=len(files))
         for f in files:
             bar.update(task, description=f.name)
@@ -102,9 +129,11 @@ def _show_witness(verdict: Verdict, text: bool, dot_file: str | None) -> None:
     fr), rendered by `incref.reports.graph` when the engine gave one."""
     chosen = None if verdict.check is None else verdict.check.witness
     if chosen is None:
-        raise UsageError(f"no witness execution for this test under {verdict.model} "
-                         "(witnesses come from the axiomatic engine: try --model with an axiomatic model "
-                         "or a test that has executions)")
+        raise UsageError(
+            f"no witness execution for this test under {verdict.model} "
+            "(witnesses come from the axiomatic engine: try --model with an axiomatic model "
+            "or a test that has executions)"
+        )
     from incref.reports import graph
 
     if text:

@@ -22,8 +22,18 @@ MAX_ROWS = 20  # outcomes shown in the table (forbidden ones first, then the mos
 @click.option("--iterations", "-n", type=int, default=100_000, show_default=True, help="Executions to run (1 to 10^9).")
 @click.option("--scheme", default="plain", show_default=True, help="Refcount scheme for scenarios with incref/decref.")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Scenario parameter (repeatable).")
-@click.option("--model", type=click.Choice(MODELS), default=None, help="Model for the forbidden marks (default: this machine's, tso on x86).")
-@click.option("--deadline", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds before the watchdog stops the run.")
+@click.option(
+    "--model",
+    type=click.Choice(MODELS),
+    default=None,
+    help="Model for the forbidden marks (default: this machine's, tso on x86).",
+)
+@click.option(
+    "--deadline",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds before the watchdog stops the run.",
+)
 @json_option
 def command(spec, iterations, scheme, sets, model, deadline, as_json):
     """Run SPEC (a bundled example, .inc or .litmus file) on real cores. Exit 1 if the
@@ -39,8 +49,14 @@ def command(spec, iterations, scheme, sets, model, deadline, as_json):
     if as_json:
         hardware = hardware_column(program, options)
     else:
-        with Progress(TextColumn("running on cores"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=Console(stderr=True), transient=True) as bar:
+        with Progress(
+            TextColumn("running on cores"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
             task = bar.add_task("run", total=iterations)
             options.progress = lambda done, total: bar.update(task, completed=done)
             hardware = hardware_column(program, options)
@@ -50,14 +66,24 @@ def command(spec, iterations, scheme, sets, model, deadline, as_json):
         allowed = Column(f"model ({options.model})", [], False, True, [f"no model marks: {exc}"])
     forbidden = [e.outcome for e in escapes({"model": allowed, "hardware": hardware})]
     detail = hardware.detail
-    violated = bool(forbidden or detail["lost_updates"] or detail["assertion_failures"]
-                    or _condition_refuted(program, hardware))
+    violated = bool(
+        forbidden or detail["lost_updates"] or detail["assertion_failures"] or _condition_refuted(program, hardware)
+    )
     code = 1 if violated else (0 if hardware.complete else 3)  # what was seen stands, finished or not
     if as_json:
         verdict = {0: "ok", 1: "violation", 3: "incomplete"}[code]  # ok: nothing wrong seen, not a proof
-        emit_json({"scenario": program.name, "scheme": program.scheme, "model": options.model, "verdict": verdict,
-                   "model_complete": allowed.complete, "outcomes": hardware.to_json()["outcomes"],
-                   "forbidden": [o.to_json() for o in forbidden], **detail})
+        emit_json(
+            {
+                "scenario": program.name,
+                "scheme": program.scheme,
+                "model": options.model,
+                "verdict": verdict,
+                "model_complete": allowed.complete,
+                "outcomes": hardware.to_json()["outcomes"],
+                "forbidden": [o.to_json() for o in forbidden],
+                **detail,
+            }
+        )
         raise SystemExit(code)
     _print(program, hardware, allowed, {o.key() for o in forbidden}, options.model)
     raise SystemExit(code)
@@ -74,8 +100,10 @@ def _print(program, hardware, allowed, forbidden, model) -> None:
     out = Console()
     detail = hardware.detail
     total = max(detail["iterations"], 1)
-    table = Table(title=f"{program.name} on real cores ({detail['iterations']:,} iterations, {detail['seconds']:.2f} s)",
-                  title_justify="left")
+    table = Table(
+        title=f"{program.name} on real cores ({detail['iterations']:,} iterations, {detail['seconds']:.2f} s)",
+        title_justify="left",
+    )
     keys = program.state_keys()
     for key in keys:
         table.add_column(key, justify="right")
@@ -94,17 +122,26 @@ def _print(program, hardware, allowed, forbidden, model) -> None:
         table.add_row(*[str(o.state.get(k, "")) for k in keys], f"{o.count:,}", f"{o.count * 1e6 / total:,.1f}", mark)
     out.print(table)
     if len(ranked) > MAX_ROWS:
-        out.print(f"… and {len(ranked) - MAX_ROWS:,} rarer outcomes ({sum(o.count for o in ranked[MAX_ROWS:]):,} executions; --json lists all)")
+        out.print(
+            f"… and {len(ranked) - MAX_ROWS:,} rarer outcomes "
+            f"({sum(o.count for o in ranked[MAX_ROWS:]):,} executions; --json lists all)"
+        )
     if program.condition is not None:
         seen = sum(o.count for o in hardware.outcomes if program.condition.satisfied_by(o.state))
-        out.print(f"condition [bold]{program.condition.text}[/]: satisfied by {seen:,} of {detail['iterations']:,} "
-                  f"executions ({seen * 1e6 / total:,.1f} per million)")
+        out.print(
+            f"condition [bold]{program.condition.text}[/]: satisfied by {seen:,} of {detail['iterations']:,} "
+            f"executions ({seen * 1e6 / total:,.1f} per million)"
+        )
     if detail["lost_per_million"] is not None:
-        out.print(f"lost updates: {detail['lost_updates']:,} of {detail['refcount_ops']:,} refcount operations "
-                  f"= [bold]{detail['lost_per_million']:,.1f} per million[/]")
-    for name, label in (("blocked", "blocked executions (an await or a folded retry loop never succeeded), not counted"),
-                        ("filtered", "executions removed by the filter"),
-                        ("assertion_failures", "executions with a failed assertion")):
+        out.print(
+            f"lost updates: {detail['lost_updates']:,} of {detail['refcount_ops']:,} refcount operations "
+            f"= [bold]{detail['lost_per_million']:,.1f} per million[/]"
+        )
+    for name, label in (
+        ("blocked", "blocked executions (an await or a folded retry loop never succeeded), not counted"),
+        ("filtered", "executions removed by the filter"),
+        ("assertion_failures", "executions with a failed assertion"),
+    ):
         if detail[name]:
             out.print(f"{label}: {detail[name]:,}")
     for note in hardware.notes + allowed.notes:

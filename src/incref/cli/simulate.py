@@ -16,33 +16,71 @@ from rich.console import Console
 from rich.table import Table
 
 from incref.cli.common import emit_json, json_option, parse_sets
-from incref.simulator.protocols import INTERCONNECTS, names as protocol_names
+from incref.simulator.protocols import INTERCONNECTS
+from incref.simulator.protocols import names as protocol_names
 from incref.simulator.timed import KERNELS, LATENCIES
 
 
 @click.command("simulate")
 @click.argument("scenario")
-@click.option("--protocol", default="mesi", show_default=True,
-              help=f"{', '.join(protocol_names())}, or the path of a protocol table file.")
+@click.option(
+    "--protocol",
+    default="mesi",
+    show_default=True,
+    help=f"{', '.join(protocol_names())}, or the path of a protocol table file.",
+)
 @click.option("--interconnect", type=click.Choice(INTERCONNECTS), default="bus", show_default=True)
 @click.option("--exhaustive", "mode", flag_value="exhaustive", default=True, help="Every interleaving (default).")
 @click.option("--timed", "mode", flag_value="timed", help="Cycles, transitions and messages over --iterations.")
-@click.option("--iterations", type=int, default=1_000_000, show_default=True, help="Timed mode: loop bodies per thread.")
+@click.option(
+    "--iterations", type=int, default=1_000_000, show_default=True, help="Timed mode: loop bodies per thread."
+)
 @click.option("--no-store-buffers", is_flag=True, help="Cores write straight into their caches (SC cores).")
 @click.option("--evictions", is_flag=True, help="Exhaustive mode: caches may also evict lines at any time.")
 @click.option("--explain", is_flag=True, help="The model checker's lost update, replayed at line level.")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Scenario parameter (repeatable).")
 @click.option("--scheme", default="plain", show_default=True, help="Refcount scheme expanding incref/decref.")
-@click.option("--latency", "latency", multiple=True, metavar="NAME=CYCLES",
-              help=f"Timed mode latency ({', '.join(f'{k}={v}' for k, v in LATENCIES.items())}).")
+@click.option(
+    "--latency",
+    "latency",
+    multiple=True,
+    metavar="NAME=CYCLES",
+    help=f"Timed mode latency ({', '.join(f'{k}={v}' for k, v in LATENCIES.items())}).",
+)
 @click.option("--ratios", is_flag=True, help="Timed mode: predicted cost ratios beside `incref bench`'s measured ones.")
-@click.option("--kernel", type=click.Choice(KERNELS), default="auto", show_default=True,
-              help="Timed mode hot loop: C when a compiler is available (auto), or Python.")
+@click.option(
+    "--kernel",
+    type=click.Choice(KERNELS),
+    default="auto",
+    show_default=True,
+    help="Timed mode hot loop: C when a compiler is available (auto), or Python.",
+)
 @click.option("--max-states", type=click.IntRange(min=1), default=None, help="Exhaustive: stop after this many states.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="Exhaustive: stop after this many seconds.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Exhaustive: stop after this many seconds.",
+)
 @json_option
-def command(scenario, protocol, interconnect, mode, iterations, no_store_buffers, evictions, explain, sets, scheme,
-            latency, ratios, kernel, max_states, timeout, as_json):
+def command(
+    scenario,
+    protocol,
+    interconnect,
+    mode,
+    iterations,
+    no_store_buffers,
+    evictions,
+    explain,
+    sets,
+    scheme,
+    latency,
+    ratios,
+    kernel,
+    max_states,
+    timeout,
+    as_json,
+):
     """Simulate SCENARIO (a bundled example, .inc or .litmus file) on coherent caches."""
     from incref.cli.compare import prepare
     from incref.simulator.machine import Config
@@ -74,9 +112,14 @@ def _exhaustive(program, config, max_states, timeout, as_json) -> None:
     extra = result.stats.extra
     if as_json:
         doc = {
-            "protocol": extra["protocol"], "interconnect": extra["interconnect"], "mode": "exhaustive",
-            "store_buffers": config.store_buffers, "swmr": extra["swmr"], "data_value": extra["data_value"],
-            "states": result.stats.explored, **result.to_json(),
+            "protocol": extra["protocol"],
+            "interconnect": extra["interconnect"],
+            "mode": "exhaustive",
+            "store_buffers": config.store_buffers,
+            "swmr": extra["swmr"],
+            "data_value": extra["data_value"],
+            "states": result.stats.explored,
+            **result.to_json(),
             "model_outcomes_equal": same,
         }
         emit_json(doc)
@@ -85,21 +128,29 @@ def _exhaustive(program, config, max_states, timeout, as_json) -> None:
     from incref.reports.timeline import trace_table
 
     out = Console()
-    out.print(f"[bold]{program.name}[/bold]  scheme {program.scheme or '-'}, {config.protocol.name.upper()} on a "
-              f"{config.protocol.interconnect}, store buffers {'on' if config.store_buffers else 'off'}")
+    out.print(
+        f"[bold]{program.name}[/bold]  scheme {program.scheme or '-'}, {config.protocol.name.upper()} on a "
+        f"{config.protocol.interconnect}, store buffers {'on' if config.store_buffers else 'off'}"
+    )
     out.print(outcome_table(program, result))
     shown = [v for v in result.violations if v.kind != "condition"] or result.violations
     for v in shown:  # a refuted condition is the lost update's execution again: shown once
         out.print(trace_table(program, v))
     scope = "all" if result.stats.complete else "the"
-    out.print(f"SWMR {'held' if extra['swmr'] else '[red]broken[/]'} and the data-value invariant "
-              f"{'held' if extra['data_value'] else '[red]broken[/]'} in {scope} {result.stats.explored:,} reachable states")
+    out.print(
+        f"SWMR {'held' if extra['swmr'] else '[red]broken[/]'} and the data-value invariant "
+        f"{'held' if extra['data_value'] else '[red]broken[/]'} in {scope} {result.stats.explored:,} reachable states"
+    )
     if same is not None:
         verdict = "equal" if same else "[red]differ from[/]"
-        out.print(f"final states {verdict} the {reference.model.upper()} model checker's ({len(reference.outcomes)} outcomes)")
-    out.print(f"[bold]verdict: {result.verdict}[/bold]"
-              + (f" ({', '.join(result.violation_kinds())})" if result.violations else "")
-              + f" — {result.stats.seconds:.2f} s")
+        out.print(
+            f"final states {verdict} the {reference.model.upper()} model checker's ({len(reference.outcomes)} outcomes)"
+        )
+    out.print(
+        f"[bold]verdict: {result.verdict}[/bold]"
+        + (f" ({', '.join(result.violation_kinds())})" if result.violations else "")
+        + f" — {result.stats.seconds:.2f} s"
+    )
     if result.incomplete_reason:
         out.print(f"incomplete: {result.incomplete_reason}")
     raise SystemExit(result.exit_code)
@@ -117,15 +168,22 @@ def _timed(program, config, iterations, lat, kernel, ratios, as_json) -> None:
         emit_json(doc)
         raise SystemExit(0)
     out = Console()
-    out.print(f"[bold]{program.name}[/bold]  {config.protocol.name.upper()} on a {config.protocol.interconnect}, "
-              f"{iterations:,} iterations per thread, {result.operations:,} memory operations simulated in "
-              f"{result.seconds:.3f} s ({result.ops_per_second / 1e6:.1f} M ops/s, {result.extra['kernel']} kernel)")
+    out.print(
+        f"[bold]{program.name}[/bold]  {config.protocol.name.upper()} on a {config.protocol.interconnect}, "
+        f"{iterations:,} iterations per thread, {result.operations:,} memory operations simulated in "
+        f"{result.seconds:.3f} s ({result.ops_per_second / 1e6:.1f} M ops/s, {result.extra['kernel']} kernel)"
+    )
     table = Table(title="cycles", title_justify="left")
     for col in ("thread", "operations", "cycles", "cycles/op", "cycles/iteration"):
         table.add_column(col, justify="right")
     for t in result.per_thread:
-        table.add_row(str(t["thread"]), f"{t['operations']:,}", f"{t['cycles']:,}",
-                      f"{t['cycles_per_operation']:.2f}", f"{t['cycles_per_iteration']:.2f}")
+        table.add_row(
+            str(t["thread"]),
+            f"{t['operations']:,}",
+            f"{t['cycles']:,}",
+            f"{t['cycles_per_operation']:.2f}",
+            f"{t['cycles_per_iteration']:.2f}",
+        )
     out.print(table)
     cells = Table(title="table transitions taken (role, state, event)", title_justify="left")
     for col in ("role", "state", "event", "count"):
@@ -147,8 +205,12 @@ def ratio_table(rows) -> Table:
         table.add_column(col, justify="right" if col != "ratio" else "left")
     for r in rows:
         measured = "n/a" if r["measured"] is None else f"{r['measured']:.2f}"
-        table.add_row(r["ratio"], f"{r['predicted']:.2f}", measured,
-                      "" if r["differs"] is None else ("[yellow]yes (docs/COHERENCE.md)[/]" if r["differs"] else "no"))
+        table.add_row(
+            r["ratio"],
+            f"{r['predicted']:.2f}",
+            measured,
+            "" if r["differs"] is None else ("[yellow]yes (docs/COHERENCE.md)[/]" if r["differs"] else "no"),
+        )
     return table
 
 

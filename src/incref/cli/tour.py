@@ -15,8 +15,13 @@ from incref.tour import CHAPTERS, FULL, QUICK, Chapter, answer, tell
 
 
 @click.command("tour")
-@click.option("--chapter", "chapters", multiple=True, type=click.Choice(list(CHAPTERS)),
-              help="Tell only this chapter (repeatable).")
+@click.option(
+    "--chapter",
+    "chapters",
+    multiple=True,
+    type=click.Choice(list(CHAPTERS)),
+    help="Tell only this chapter (repeatable).",
+)
 @click.option("--quick", is_flag=True, help="Smaller runs and benchmarks: the same story in less time.")
 @json_option
 def command(chapters, quick, as_json):
@@ -36,9 +41,15 @@ def command(chapters, quick, as_json):
         _print_chapter(console, number, chapter)
     total = time.perf_counter() - start
     if as_json:
-        emit_json({"quick": quick, "complete": not any(c.failed for c in told),
-                   "chapters": [c.to_json() for c in told], "answer": answer(told),
-                   "total_seconds": round(total, 3)})
+        emit_json(
+            {
+                "quick": quick,
+                "complete": not any(c.failed for c in told),
+                "chapters": [c.to_json() for c in told],
+                "answer": answer(told),
+                "total_seconds": round(total, 3),
+            }
+        )
     else:
         console.print(Rule("The answer", align="left"))
         for line in answer(told):

@@ -19,8 +19,15 @@ from incref import zoo
 from incref.cli.common import emit_json, json_option
 
 MARKS = {"safe": "✔", "violation": "✘", "incomplete": "?", "skipped": "–"}
-SHORT = {"lost-update": "lost", "use-after-free": "uaf", "double-free": "2free", "leak": "leak",
-         "data-race": "race", "assertion": "assert", "condition": "cond"}
+SHORT = {
+    "lost-update": "lost",
+    "use-after-free": "uaf",
+    "double-free": "2free",
+    "leak": "leak",
+    "data-race": "race",
+    "assertion": "assert",
+    "condition": "cond",
+}
 STYLES = {"safe": "green", "violation": "red", "incomplete": "yellow", "skipped": "dim"}
 
 
@@ -39,18 +46,42 @@ def mark(cell: zoo.Cell, short: bool = False) -> str:
 
 
 @click.command("zoo")
-@click.option("--models", multiple=True, metavar="M,...",
-              help=f"Models to run (default: {', '.join(zoo.MODELS)}; c11 runs when named).")
+@click.option(
+    "--models",
+    multiple=True,
+    metavar="M,...",
+    help=f"Models to run (default: {', '.join(zoo.MODELS)}; c11 runs when named).",
+)
 @click.option("--schemes", multiple=True, metavar="S,...", help="Schemes to run (default: all).")
 @click.option("--scenarios", multiple=True, metavar="NAME,...", help="Zoo scenarios to run (default: all).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=zoo.CELL_TIMEOUT, show_default=True,
-              help="Seconds allowed per cell; a cell cut short is '?' (incomplete).")
-@click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="CPUs",
-              help="Cells checked at once, each in its own process.")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Also write a self-contained HTML page: the matrix and each counterexample timeline.")
-@click.option("--explain", nargs=3, metavar="SCHEME SCENARIO MODEL", default=None,
-              help="Check one cell and print its counterexample timelines.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=zoo.CELL_TIMEOUT,
+    show_default=True,
+    help="Seconds allowed per cell; a cell cut short is '?' (incomplete).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="CPUs",
+    help="Cells checked at once, each in its own process.",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Also write a self-contained HTML page: the matrix and each counterexample timeline.",
+)
+@click.option(
+    "--explain",
+    nargs=3,
+    metavar="SCHEME SCENARIO MODEL",
+    default=None,
+    help="Check one cell and print its counterexample timelines.",
+)
 @json_option
 def command(models, schemes, scenarios, timeout, jobs, html_path, explain, as_json):
     """The refcount scheme zoo: each scheme × scenario × model checked exhaustively.
@@ -61,15 +92,21 @@ def command(models, schemes, scenarios, timeout, jobs, html_path, explain, as_js
     if explain:
         sys.exit(_explain(*explain, timeout=timeout, as_json=as_json))
     planned = zoo.plan(_names(schemes), _names(scenarios), _names(models))
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=as_json) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=as_json,
+    ) as progress:
         task = progress.add_task("zoo", total=len(planned))
 
         def advance(cell: zoo.Cell) -> None:
             progress.update(task, advance=1, description=f"{cell.scheme} · {cell.scenario} · {cell.model}")
 
-        cells = zoo.run(_names(schemes), _names(scenarios), _names(models), timeout=timeout, jobs=jobs,
-                        on_cell=advance)
+        cells = zoo.run(_names(schemes), _names(scenarios), _names(models), timeout=timeout, jobs=jobs, on_cell=advance)
     if html_path:
         from incref.reports.zoo_html import render
 
@@ -87,8 +124,11 @@ def matrix(cells: list[zoo.Cell]) -> Table:
     """Rows: scenario, then scheme; columns: models; each cell its mark and seconds."""
     models = list(dict.fromkeys(c.model for c in cells))
     legend = ", ".join(f"{v} = {k}" for k, v in SHORT.items())
-    table = Table(title="refcount scheme zoo", caption=f"✔ safe  ✘ violation ({legend})  ? incomplete  "
-                  "– does not apply", show_lines=False)
+    table = Table(
+        title="refcount scheme zoo",
+        caption=f"✔ safe  ✘ violation ({legend})  ? incomplete  – does not apply",
+        show_lines=False,
+    )
     table.add_column("scenario", no_wrap=True)
     table.add_column("scheme", no_wrap=True)
     for model in models:
@@ -121,8 +161,9 @@ def _explain(scheme: str, scenario: str, model: str, *, timeout: float | None, a
     if cell.verdict == "skipped":
         if as_json:
             emit_json({"cell": cell.to_json(), "result": None})
-        click.echo(f"{scenario} does not apply to {scheme} (it applies to: {', '.join(sorted(found.applies_to))})",
-                   err=True)
+        click.echo(
+            f"{scenario} does not apply to {scheme} (it applies to: {', '.join(sorted(found.applies_to))})", err=True
+        )
         return 0
     if as_json:
         emit_json({"cell": cell.to_json(), "result": cell.result.to_json()})
@@ -130,8 +171,10 @@ def _explain(scheme: str, scenario: str, model: str, *, timeout: float | None, a
     from incref.reports.timeline import render_trace
 
     out = Console()
-    out.print(f"{scheme} · {scenario} · {model}: [{STYLES[cell.verdict]}]{mark(cell)}[/] "
-              f"({cell.states} states, {cell.executions} executions, {cell.seconds:.2f}s)")
+    out.print(
+        f"{scheme} · {scenario} · {model}: [{STYLES[cell.verdict]}]{mark(cell)}[/] "
+        f"({cell.states} states, {cell.executions} executions, {cell.seconds:.2f}s)"
+    )
     for violation in cell.result.violations:
         out.print()
         out.print(render_trace(cell.program, violation), markup=False, highlight=False)

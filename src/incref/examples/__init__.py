@@ -40,5 +40,4 @@ def path(name: str) -> Path | None:
 
 def unknown(name: str) -> str:
     """The sentence for a name that is neither an example nor a zoo scenario."""
-    return (f"unknown example {name!r}; known examples: {', '.join(names())}; "
-            f"zoo scenarios: {', '.join(zoo_names())}")
+    return f"unknown example {name!r}; known examples: {', '.join(names())}; zoo scenarios: {', '.join(zoo_names())}"

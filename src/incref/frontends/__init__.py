@@ -7,8 +7,8 @@ produces the same IR from code."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from incref import examples
 from incref.errors import InputError, UsageError
@@ -45,8 +45,10 @@ def _missing(path: Path, spec: str, message: str) -> InputError:
     """A path that names no file: a directory gets its own sentence, since "no such file"
     would be false and `incref litmus` is the command that walks directories."""
     if path.is_dir():
-        return InputError("is a directory, not a scenario or litmus file "
-                          "(`incref litmus DIR` runs every litmus file in a directory)", spec)
+        return InputError(
+            "is a directory, not a scenario or litmus file (`incref litmus DIR` runs every litmus file in a directory)",
+            spec,
+        )
     return InputError(message, spec)
 
 

@@ -17,10 +17,10 @@ nothing is evaluated as Python.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partialmethod
-from typing import Callable, Iterator, Mapping
 
 from incref.errors import UsageError
 from incref.frontends.scenario import ast
@@ -46,20 +46,20 @@ class Scenario:
         self.description = description
         self._decls: list[ast.Decl] = []
 
-    def param(self, name: str, default: Value) -> "Scenario":
+    def param(self, name: str, default: Value) -> Scenario:
         """A parameter with a default, overridable at `build` (`--set` on the CLI)."""
         self._decls.append(ast.ParamD(name, _expr(default, f"param {name}")))
         return self
 
-    def shared(self, name: str, value: Value = 0) -> "Scenario":
+    def shared(self, name: str, value: Value = 0) -> Scenario:
         self._decls.append(ast.SharedD(name, _expr(value, f"shared {name}")))
         return self
 
-    def mutex(self, name: str) -> "Scenario":
+    def mutex(self, name: str) -> Scenario:
         """A lock word for `lock`/`unlock` (a shared location starting free, 0)."""
         return self.shared(name, 0)
 
-    def object(self, name: str, count: Value = 1, **attrs: Value) -> "Scenario":
+    def object(self, name: str, count: Value = 1, **attrs: Value) -> Scenario:
         """A refcounted object with fields `<name>.refcnt`, `.payload`, `.freed`; `attrs`
         are scheme inputs such as `owner=0` or `immortal=1`."""
         pairs = tuple((key, _expr(value, f"object {name} {key}")) for key, value in attrs.items())
@@ -67,14 +67,14 @@ class Scenario:
         return self
 
     @contextmanager
-    def thread(self, name: str, copies: Value | None = None) -> Iterator["ThreadBuilder"]:
+    def thread(self, name: str, copies: Value | None = None) -> Iterator[ThreadBuilder]:
         """`with s.thread("worker", copies="threads") as t:` then statements on `t`."""
         builder = ThreadBuilder()
         yield builder
         count = None if copies is None else _expr(copies, f"thread {name} copies")
         self._decls.append(ast.ThreadD(name, builder.body(), count))
 
-    def _condition(self, quantifier: str, prop: str) -> "Scenario":
+    def _condition(self, quantifier: str, prop: str) -> Scenario:
         self._decls.append(ast.ConditionD(quantifier, _expr(prop, quantifier)))
         return self
 
@@ -106,18 +106,17 @@ class ThreadBuilder:
             raise UsageError("a block (if_, repeat, while_) is still open")
         return tuple(self._blocks[0])
 
-    def _add(self, stmt: ast.Stmt) -> "ThreadBuilder":
+    def _add(self, stmt: ast.Stmt) -> ThreadBuilder:
         self._blocks[-1].append(stmt)
         return self
 
-    def load(self, reg: str, loc: str, order: str | None = None) -> "ThreadBuilder":
+    def load(self, reg: str, loc: str, order: str | None = None) -> ThreadBuilder:
         return self._add(ast.LoadS(reg, loc, order))
 
-    def store(self, loc: str, value: Value, order: str | None = None) -> "ThreadBuilder":
+    def store(self, loc: str, value: Value, order: str | None = None) -> ThreadBuilder:
         return self._add(ast.StoreS(loc, _expr(value, f"store {loc}"), order))
 
-    def rmw(self, op: str, loc: str, operand: Value, reg: str | None = None,
-            order: str | None = None) -> "ThreadBuilder":
+    def rmw(self, op: str, loc: str, operand: Value, reg: str | None = None, order: str | None = None) -> ThreadBuilder:
         """`reg = op.order loc, operand`; `op` is fetch_add, fetch_sub, fetch_and,
         fetch_or, fetch_xor or exchange."""
         return self._add(ast.RmwS(reg, op, loc, _expr(operand, f"{op} {loc}"), order))
@@ -126,32 +125,40 @@ class ThreadBuilder:
     fetch_sub = partialmethod(rmw, "fetch_sub")
     exchange = partialmethod(rmw, "exchange")
 
-    def cas(self, loc: str, expected: Value, desired: Value, reg: str | None = None,
-            order: str | None = None, fail_order: str | None = None) -> "ThreadBuilder":
+    def cas(
+        self,
+        loc: str,
+        expected: Value,
+        desired: Value,
+        reg: str | None = None,
+        order: str | None = None,
+        fail_order: str | None = None,
+    ) -> ThreadBuilder:
         if fail_order is not None and order is None:
             raise UsageError("cas: a fail_order needs the success order too (cas.SUCCESS.FAILURE)")
-        return self._add(ast.CasS(reg, loc, _expr(expected, f"cas {loc}"), _expr(desired, f"cas {loc}"),
-                                  order, fail_order))
+        return self._add(
+            ast.CasS(reg, loc, _expr(expected, f"cas {loc}"), _expr(desired, f"cas {loc}"), order, fail_order)
+        )
 
-    def fence(self, order: str | None = None) -> "ThreadBuilder":
+    def fence(self, order: str | None = None) -> ThreadBuilder:
         return self._add(ast.FenceS(order))
 
-    def lock(self, mutex: str) -> "ThreadBuilder":
+    def lock(self, mutex: str) -> ThreadBuilder:
         return self._add(ast.LockS(mutex, False))
 
-    def unlock(self, mutex: str) -> "ThreadBuilder":
+    def unlock(self, mutex: str) -> ThreadBuilder:
         return self._add(ast.LockS(mutex, True))
 
-    def assign(self, reg: str, value: Value) -> "ThreadBuilder":
+    def assign(self, reg: str, value: Value) -> ThreadBuilder:
         return self._add(ast.AssignS(reg, _expr(value, f"{reg} =")))
 
-    def await_(self, cond: str, order: str | None = None) -> "ThreadBuilder":
+    def await_(self, cond: str, order: str | None = None) -> ThreadBuilder:
         return self._add(ast.AwaitS(_expr(cond, "await"), order))
 
-    def assert_(self, cond: str) -> "ThreadBuilder":
+    def assert_(self, cond: str) -> ThreadBuilder:
         return self._add(ast.AssertS(_expr(cond, "assert")))
 
-    def _object_op(self, kind: str, obj: str) -> "ThreadBuilder":
+    def _object_op(self, kind: str, obj: str) -> ThreadBuilder:
         return self._add(ast.ObjS(kind, obj))
 
     incref = partialmethod(_object_op, "incref")
@@ -160,7 +167,7 @@ class ThreadBuilder:
     free = partialmethod(_object_op, "free")
 
     @contextmanager
-    def _nested(self, make: Callable[[tuple[ast.Stmt, ...]], ast.Stmt]) -> Iterator["ThreadBuilder"]:
+    def _nested(self, make: Callable[[tuple[ast.Stmt, ...]], ast.Stmt]) -> Iterator[ThreadBuilder]:
         self._blocks.append([])
         yield self
         self._add(make(tuple(self._blocks.pop())))

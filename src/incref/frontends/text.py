@@ -40,8 +40,9 @@ def decode(data: bytes, file: str | None, what: str) -> str:
         text = data.decode("utf-8-sig")  # a byte-order mark (Windows "UTF-8 with BOM") is not content
     except UnicodeDecodeError as exc:
         line, col = line_col(data, exc.start)
-        raise InputError(f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
-                         file, line, col) from None
+        raise InputError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8", file, line, col
+        ) from None
     return text
 
 

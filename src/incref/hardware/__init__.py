@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from incref.hardware.runner import RunResult
 
 
-def run(program, iterations: int, *, deadline: float | None = None, **options) -> "RunResult":
+def run(program, iterations: int, *, deadline: float | None = None, **options) -> RunResult:
     """Run an engine-level `program` `iterations` times on real cores (see `runner.run`)."""
     from incref.hardware.runner import run as _run
 

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import ctypes
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 from incref.errors import UsageError
 from incref.hardware import codegen
@@ -32,16 +33,25 @@ from incref.hardware.compile import build, find_compiler
 from incref.hardware.environment import collect as collect_environment
 from incref.hardware.runner import context_type, spin_mask, thread_cpus
 from incref.ir.program import (
-    Decref, Incref, Instr, Order, Program, Rmw, Thread, default_object, link,
+    Decref,
+    Incref,
+    Instr,
+    Order,
+    Program,
+    Rmw,
+    Thread,
+    default_object,
+    link,
 )
-from incref.schemes import apply_scheme, get, names as scheme_names
+from incref.schemes import apply_scheme, get
+from incref.schemes import names as scheme_names
 from incref.schemes.base import Expansion
 
 START_COUNT = 1 << 40
 RUN_SECONDS = 0.001  # short runs: more of them escape preemption on a busy machine
 RUNS = 5
-CLEAN = 0.9     # `together` of a clean run
-ATTEMPTS = 8    # runs tried per run wanted
+CLEAN = 0.9  # `together` of a clean run
+ATTEMPTS = 8  # runs tried per run wanted
 SHARINGS = ("private", "shared")
 
 
@@ -79,8 +89,13 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("atomic-relaxed", "atomic", transform=relaxed, note="locked RMW (LOCK ADD/XADD), relaxed"),
     Variant("atomic", "atomic", note="locked RMW (LOCK ADD/XADD), seq_cst"),
     Variant("gil", "gil", note="spinlock around load, add, store"),
-    Variant("biased-owner", "biased", attrs=lambda tid, n: {"owner": tid}, timed=lambda n, sharing: (0,),
-            note="owner's path (shared: thread 0 owns, the others run the non-owner path meanwhile)"),
+    Variant(
+        "biased-owner",
+        "biased",
+        attrs=lambda tid, n: {"owner": tid},
+        timed=lambda n, sharing: (0,),
+        note="owner's path (shared: thread 0 owns, the others run the non-owner path meanwhile)",
+    ),
     Variant("biased-nonowner", "biased", attrs=lambda tid, n: {"owner": n}, note="another thread: atomic shared count"),
     Variant("sharded", "sharded", note="per-thread count"),
     Variant("immortal", "immortal", note="count read, never written"),
@@ -130,7 +145,7 @@ class Measurement:
     name: str
     threads: int
     sharing: str
-    ns_per_op: float          # median over runs, loop overhead subtracted
+    ns_per_op: float  # median over runs, loop overhead subtracted
     spread: tuple[float, float]
     runs: list[float]
     overhead_ns: float
@@ -140,11 +155,19 @@ class Measurement:
     clean_runs: int = 0  # runs in which every thread stayed on its core (see `_runs`)
 
     def to_json(self) -> dict[str, Any]:
-        return {"scheme": self.name, "threads": self.threads, "sharing": self.sharing,
-                "ns_per_op": round(self.ns_per_op, 3), "min": round(self.spread[0], 3),
-                "max": round(self.spread[1], 3), "runs": [round(r, 3) for r in self.runs],
-                "loop_overhead_ns": round(self.overhead_ns, 3), "loops": self.loops,
-                "clean_runs": self.clean_runs, "note": self.note}
+        return {
+            "scheme": self.name,
+            "threads": self.threads,
+            "sharing": self.sharing,
+            "ns_per_op": round(self.ns_per_op, 3),
+            "min": round(self.spread[0], 3),
+            "max": round(self.spread[1], 3),
+            "runs": [round(r, 3) for r in self.runs],
+            "loop_overhead_ns": round(self.overhead_ns, 3),
+            "loops": self.loops,
+            "clean_runs": self.clean_runs,
+            "note": self.note,
+        }
 
 
 class _Loop:
@@ -184,9 +207,12 @@ def together(ctx, nthreads: int) -> float:
 
 
 def _compile_loop(program: Program, bodies: dict[int, list[Instr]] | dict[int, list[str]]) -> _Loop:
-    c_bodies = {t: b if b and isinstance(b[0], str) else
-                codegen.ThreadEmitter(program, codegen.Layout.of(program), t, []).body(tuple(b))
-                for t, b in bodies.items()}
+    c_bodies = {
+        t: b
+        if b and isinstance(b[0], str)
+        else codegen.ThreadEmitter(program, codegen.Layout.of(program), t, []).body(tuple(b))
+        for t, b in bodies.items()
+    }
     return _Loop(program, c_bodies)
 
 
@@ -226,8 +252,16 @@ def _measure(loop: _Loop, empty: _Loop, runs: int, timed: tuple[int, ...]) -> tu
     return raw, overhead, n, clean
 
 
-def measure(program: Program, bodies, *, name: str, sharing: str, runs: int = RUNS, note: str = "",
-            timed: tuple[int, ...] | None = None) -> Measurement:
+def measure(
+    program: Program,
+    bodies,
+    *,
+    name: str,
+    sharing: str,
+    runs: int = RUNS,
+    note: str = "",
+    timed: tuple[int, ...] | None = None,
+) -> Measurement:
     """ns per refcount operation of `bodies` (each one incref + one decref), averaged
     over the `timed` threads (all by default) while every thread runs."""
     nthreads = len(bodies)
@@ -236,14 +270,32 @@ def measure(program: Program, bodies, *, name: str, sharing: str, runs: int = RU
     empty = _compile_loop(empty_program, {t: [] for t in range(nthreads)})
     raw, overhead, n, clean = _measure(loop, empty, runs, timed if timed is not None else tuple(range(nthreads)))
     samples = [(r - overhead) / 2 for r in raw]
-    return Measurement(name, nthreads, sharing, statistics.median(samples), (min(samples), max(samples)),
-                       samples, overhead, n, note, raw, clean)
+    return Measurement(
+        name,
+        nthreads,
+        sharing,
+        statistics.median(samples),
+        (min(samples), max(samples)),
+        samples,
+        overhead,
+        n,
+        note,
+        raw,
+        clean,
+    )
 
 
 def bench_variant(variant: Variant, nthreads: int, sharing: str, runs: int = RUNS) -> Measurement:
     program, bodies = loop_program(variant, nthreads, sharing)
-    return measure(program, bodies, name=variant.name, sharing=sharing, runs=runs, note=variant.note,
-                   timed=variant.timed_threads(nthreads, sharing))
+    return measure(
+        program,
+        bodies,
+        name=variant.name,
+        sharing=sharing,
+        runs=runs,
+        note=variant.note,
+        timed=variant.timed_threads(nthreads, sharing),
+    )
 
 
 def bench_hand_written(nthreads: int, sharing: str, runs: int = RUNS) -> Measurement:
@@ -255,8 +307,9 @@ def bench_hand_written(nthreads: int, sharing: str, runs: int = RUNS) -> Measure
         obj = f"o{t}" if sharing == "private" else "o0"
         offsets = {f: layout.slots[f"{obj}.{f}"] * codegen.LINE_WORDS for f in ("refcnt", "payload", "freed")}
         bodies[t] = HAND_WRITTEN_PLAIN.format(**offsets).splitlines()
-    return measure(program, bodies, name="hand-written C", sharing=sharing, runs=runs,
-                   note="volatile ++/-- written by hand")
+    return measure(
+        program, bodies, name="hand-written C", sharing=sharing, runs=runs, note="volatile ++/-- written by hand"
+    )
 
 
 @dataclass
@@ -266,13 +319,21 @@ class BenchReport:
     environment: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"measurements": [m.to_json() for m in self.measurements], "skipped": self.skipped,
-                "unit": "ns per refcount operation (median of runs, loop overhead subtracted)",
-                "environment": self.environment}
+        return {
+            "measurements": [m.to_json() for m in self.measurements],
+            "skipped": self.skipped,
+            "unit": "ns per refcount operation (median of runs, loop overhead subtracted)",
+            "environment": self.environment,
+        }
 
 
-def bench(schemes: list[str] | None = None, threads: tuple[int, ...] = (1, 2), sharing: str = "shared",
-          runs: int = RUNS, progress: Callable[[str], None] | None = None) -> BenchReport:
+def bench(
+    schemes: list[str] | None = None,
+    threads: tuple[int, ...] = (1, 2),
+    sharing: str = "shared",
+    runs: int = RUNS,
+    progress: Callable[[str], None] | None = None,
+) -> BenchReport:
     if sharing not in SHARINGS:
         raise UsageError(f"--sharing must be one of {', '.join(SHARINGS)}, got {sharing!r}")
     known = variant_names()

@@ -34,8 +34,30 @@ from dataclasses import dataclass
 
 from incref.errors import Unsupported
 from incref.ir.program import (
-    Assert, Assign, Assume, BinOp, Branch, Cas, Const, Expr, Fence, Free, Instr, LoopBound,
-    Load, Lock, ObjOp, Order, Program, Reg, Rmw, Store, UnOp, Unlock, Var, names_in,
+    Assert,
+    Assign,
+    Assume,
+    BinOp,
+    Branch,
+    Cas,
+    Const,
+    Expr,
+    Fence,
+    Free,
+    Instr,
+    Load,
+    Lock,
+    LoopBound,
+    ObjOp,
+    Order,
+    Program,
+    Reg,
+    Rmw,
+    Store,
+    Unlock,
+    UnOp,
+    Var,
+    names_in,
 )
 
 LINE_WORDS = 8  # int64 words per 64-byte cache line
@@ -58,14 +80,32 @@ _STORE_ORDER = {Order.ACQ: Order.RLX, Order.ACQ_REL: Order.REL}
 _CAS_FAIL_ORDER = {Order.REL: Order.RLX, Order.ACQ_REL: Order.ACQ}
 
 _C_BINARY = {
-    "+": "add_", "-": "sub_", "*": "mul_", "<<": "shl_", ">>": "shr_",
-    "&": "&", "|": "|", "^": "^", "==": "==", "!=": "!=", "<": "<", "<=": "<=",
-    ">": ">", ">=": ">=", "&&": "&&", "||": "||",
+    "+": "add_",
+    "-": "sub_",
+    "*": "mul_",
+    "<<": "shl_",
+    ">>": "shr_",
+    "&": "&",
+    "|": "|",
+    "^": "^",
+    "==": "==",
+    "!=": "!=",
+    "<": "<",
+    "<=": "<=",
+    ">": ">",
+    ">=": ">=",
+    "&&": "&&",
+    "||": "||",
 }
-_FETCH = {"add": "atomic_fetch_add_explicit", "sub": "atomic_fetch_sub_explicit",
-          "and": "atomic_fetch_and_explicit", "or": "atomic_fetch_or_explicit",
-          "xor": "atomic_fetch_xor_explicit", "xchg": "atomic_exchange_explicit",
-          "clr": "atomic_fetch_and_explicit"}
+_FETCH = {
+    "add": "atomic_fetch_add_explicit",
+    "sub": "atomic_fetch_sub_explicit",
+    "and": "atomic_fetch_and_explicit",
+    "or": "atomic_fetch_or_explicit",
+    "xor": "atomic_fetch_xor_explicit",
+    "xchg": "atomic_exchange_explicit",
+    "clr": "atomic_fetch_and_explicit",
+}
 _X86_UNLOCKED = {"add": "addq", "sub": "subq", "and": "andq", "or": "orq", "xor": "xorq", "clr": "andq"}
 
 
@@ -91,7 +131,7 @@ class Layout:
     regs: dict[int, dict[str, str]]
 
     @classmethod
-    def of(cls, program: Program) -> "Layout":
+    def of(cls, program: Program) -> Layout:
         slots = {name: k for k, name in enumerate(sorted(program.locations))}
         regs: dict[int, dict[str, str]] = {}
         for thread in program.threads:
@@ -100,7 +140,7 @@ class Layout:
                 for name in _registers_of(instr):
                     if name not in names:
                         names.append(name)
-            for (tid, name) in program.init_regs:
+            for tid, name in program.init_regs:
                 if tid == thread.tid and name not in names:
                     names.append(name)
             regs[thread.tid] = {name: f"r{k}" for k, name in enumerate(names)}
@@ -220,8 +260,11 @@ class ThreadEmitter:
             order = _MEMORY_ORDER[instr.order if instr.order.is_atomic else Order.SC]
             fail = instr.fail_order if instr.fail_order.is_atomic else Order.SC
             fail_c = _MEMORY_ORDER[_CAS_FAIL_ORDER.get(fail, fail)]
-            lines = [f"{{ i64 exp_ = {self.expr(instr.expected)};",
-                     f"atomic_compare_exchange_strong_explicit(AT({a}), &exp_, {self.expr(instr.desired)}, {order}, {fail_c});"]
+            lines = [
+                f"{{ i64 exp_ = {self.expr(instr.expected)};",
+                f"atomic_compare_exchange_strong_explicit(AT({a}), &exp_, {self.expr(instr.desired)},"
+                f" {order}, {fail_c});",
+            ]
             if instr.reg:
                 lines.append(f"{self.regs[instr.reg]} = exp_;")
             return lines + ["}"]
@@ -231,9 +274,12 @@ class ThreadEmitter:
             return [f"atomic_thread_fence({_MEMORY_ORDER[instr.order if instr.order.is_atomic else Order.SC]});"]
         if isinstance(instr, Lock):
             a = self.addr(instr.lock)
-            return [f"{{ unsigned sp_ = 0; while (atomic_exchange_explicit(AT({a}), 1, memory_order_acquire)) {{",
-                    f"do {{ SPIN(sp_, {{ flag |= F_STOP; goto L_end; }}); }} while (atomic_load_explicit(AT({a}), memory_order_relaxed));",
-                    "} }"]
+            return [
+                f"{{ unsigned sp_ = 0; while (atomic_exchange_explicit(AT({a}), 1, memory_order_acquire)) {{",
+                "do { SPIN(sp_, { flag |= F_STOP; goto L_end; }); }"
+                f" while (atomic_load_explicit(AT({a}), memory_order_relaxed));",
+                "} }",
+            ]
         if isinstance(instr, Unlock):
             return [f"atomic_store_explicit(AT({self.addr(instr.lock)}), 0, memory_order_release);"]
         if isinstance(instr, Assign):
@@ -244,8 +290,11 @@ class ThreadEmitter:
             cond = self.expr(instr.cond)
             if not spins:
                 return [f"if (!({cond})) {{ flag |= F_BLOCKED; goto L_end; }}"]
-            return [f"if (!({cond})) {{ if (++spin{k} < {ASSUME_SPINS}) {{ SPIN(spin{k}, {{ flag |= F_STOP; goto L_end; }}); goto R{k}; }}",
-                    "flag |= F_BLOCKED; goto L_end; }"]
+            return [
+                f"if (!({cond})) {{ if (++spin{k} < {ASSUME_SPINS}) {{"
+                f" SPIN(spin{k}, {{ flag |= F_STOP; goto L_end; }}); goto R{k}; }}",
+                "flag |= F_BLOCKED; goto L_end; }",
+            ]
         if isinstance(instr, Assert):
             return [f"if (!({self.expr(instr.cond)})) flag |= F_ASSERT;"]
         if isinstance(instr, LoopBound):
@@ -511,29 +560,41 @@ def harness_source(p: Plan) -> str:
     the race window — litmus7's "timebase" idea)."""
     program, layout = p.program, p.layout
     nloc = len(layout.slots)
-    out = [prelude(len(program.threads)),
-           f"#define NLOC {nloc}", f"#define NCOLS {p.ncols}", f"#define SLOT (NLOC * {LINE_WORDS})"]
+    out = [
+        prelude(len(program.threads)),
+        f"#define NLOC {nloc}",
+        f"#define NCOLS {p.ncols}",
+        f"#define SLOT (NLOC * {LINE_WORDS})",
+    ]
     for t, thread in enumerate(program.threads):
         out.append(_litmus_worker(p, t, ThreadEmitter(program, layout, thread.tid, list(p.objects)).body(thread.code)))
-    out.append("static void *(*workers[NTHREADS])(void *) = {"
-               + ", ".join(f"worker{t}" for t in range(len(program.threads))) + "};")
-    init = [f"m[{layout.slots[name] * LINE_WORDS}] = {c_int(value)};" for name, value in sorted(program.locations.items())]
+    out.append(
+        "static void *(*workers[NTHREADS])(void *) = {"
+        + ", ".join(f"worker{t}" for t in range(len(program.threads)))
+        + "};"
+    )
+    init = [
+        f"m[{layout.slots[name] * LINE_WORDS}] = {c_int(value)};" for name, value in sorted(program.locations.items())
+    ]
     # a name that is no location of this program (a field the scheme laid out elsewhere)
     # reads 0, as in `Program.final_state`
-    memory_cols = [f"row[{j}] = m[{layout.slots[key] * LINE_WORDS}];" if key in layout.slots else f"row[{j}] = 0;"
-                   for j, key in enumerate(p.keys) if ":" not in key]
+    memory_cols = [
+        f"row[{j}] = m[{layout.slots[key] * LINE_WORDS}];" if key in layout.slots else f"row[{j}] = 0;"
+        for j, key in enumerate(p.keys)
+        if ":" not in key
+    ]
     out.append(f"""
 int incref_run(struct ctx *c, double deadline_s) {{
     for (i64 i = 0; i < c->n; i++) {{
         i64 *m = c->mem + i * SLOT;
-        {' '.join(init)}
+        {" ".join(init)}
     }}
     int status = run_workers(c, workers, deadline_s);
     i64 done = c->n;
     for (int t = 0; t < NTHREADS; t++) if (c->done[t] < done) done = c->done[t];
     for (i64 i = 0; i < done; i++) {{
         i64 *m = c->mem + i * SLOT, *row = c->rows + i * NCOLS;
-        {' '.join(memory_cols)}
+        {" ".join(memory_cols)}
         (void)m; (void)row;
     }}
     c->n = done;
@@ -548,8 +609,15 @@ def _litmus_worker(p: Plan, t: int, body: list[str]) -> str:
     regs = p.layout.regs[thread.tid]
     decl = [f"i64 {c} = {c_int(program.init_regs.get((thread.tid, name), 0))};" for name, c in regs.items()]
     decl += [f"i64 delta{j} = 0, ops{j} = 0;" for j in range(len(p.objects))]
-    saves = [f"row[{j}] = {regs[key.partition(':')[2]] if key.partition(':')[2] in regs else c_int(program.init_regs.get((thread.tid, key.partition(':')[2]), 0))};"
-             for j, key in enumerate(p.keys) if key.partition(":")[0] == str(thread.tid) and ":" in key]
+
+    def saved(reg: str) -> str:
+        return regs[reg] if reg in regs else c_int(program.init_regs.get((thread.tid, reg), 0))
+
+    saves = [
+        f"row[{j}] = {saved(key.partition(':')[2])};"
+        for j, key in enumerate(p.keys)
+        if key.partition(":")[0] == str(thread.tid) and ":" in key
+    ]
     saves.append(f"row[{p.flag_col(t)}] = flag;")
     for j in range(len(p.objects)):
         saves.append(f"row[{p.delta_col(t, j)}] = delta{j}; row[{p.ops_col(t, j)}] = ops{j};")
@@ -564,19 +632,18 @@ static void *worker{t}(void *arg) {{
         if (!barrier(c, &sense)) break;
         i64 *mem = c->mem + i * SLOT, *row = c->rows + i * NCOLS;
         int flag = 0;
-        {' '.join(decl)}
+        {" ".join(decl)}
         delay(&rng, c->jitter);
         CB();
-        {chr(10).join('        ' + line for line in body)}
+        {chr(10).join("        " + line for line in body)}
     L_end:
         if (flag & F_STOP) break;
-        {' '.join(saves)}
+        {" ".join(saves)}
     }}
     c->done[{t}] = i;
     return 0;
 }}
 """
-
 
 
 def bench_source(program: Program, bodies: dict[int, list[str]]) -> str:
@@ -613,10 +680,11 @@ static void *worker{t}(void *arg) {{
     (void)flag; (void)mem;
     return 0;
 }}""")
-    out.append("static void *(*workers[NTHREADS])(void *) = {"
-               + ", ".join(f"worker{t}" for t in sorted(bodies)) + "};")
-    init = " ".join(f"c->mem[{layout.slots[name] * LINE_WORDS}] = {c_int(value)};"
-                    for name, value in sorted(program.locations.items()))
+    out.append("static void *(*workers[NTHREADS])(void *) = {" + ", ".join(f"worker{t}" for t in sorted(bodies)) + "};")
+    init = " ".join(
+        f"c->mem[{layout.slots[name] * LINE_WORDS}] = {c_int(value)};"
+        for name, value in sorted(program.locations.items())
+    )
     out.append(f"""
 int incref_bench(struct ctx *c, double deadline_s) {{
     {init}

@@ -99,8 +99,9 @@ def _compile(source: str, compiler: Compiler, flags: tuple[str, ...], out: Path)
     src = out.with_suffix(".c")
     src.write_text(source)
     try:
-        proc = subprocess.run([*compiler.argv, *flags, "-o", str(out), str(src)],
-                              capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            [*compiler.argv, *flags, "-o", str(out), str(src)], capture_output=True, text=True, timeout=300
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise CompilerError(f"the C compiler {' '.join(compiler.argv)} failed to run: {exc}") from None
     if proc.returncode != 0:

@@ -32,7 +32,7 @@ from incref.ir.results import Outcome, merge_outcomes, sort_outcomes
 
 MAX_ITERATIONS = 10**9
 CHUNK_BYTES = 4 << 20  # memory slots per chunk: fits a last-level cache slice
-DEFAULT_JITTER = 8     # pauses of random start delay, see `harness_source`
+DEFAULT_JITTER = 8  # pauses of random start delay, see `harness_source`
 
 
 @dataclass
@@ -118,17 +118,39 @@ def spin_mask(shared_cores: bool) -> int:
 def context_type(nthreads: int) -> type[ctypes.Structure]:
     """The ctypes mirror of the harness's `struct ctx` (codegen.PRELUDE)."""
     i64 = ctypes.c_int64
-    return type("Ctx", (ctypes.Structure,), {"_fields_": [
-        ("mem", ctypes.POINTER(i64)), ("rows", ctypes.POINTER(i64)), ("n", i64),
-        ("cpus", ctypes.POINTER(ctypes.c_int)), ("seed", ctypes.c_uint64), ("jitter", i64), ("spin_mask", ctypes.c_uint64),
-        ("stop", ctypes.c_int), ("bar_count", ctypes.c_int),
-        ("bar_sense", ctypes.c_int), ("done", i64 * nthreads), ("ns", i64 * nthreads),
-        ("began", i64 * nthreads), ("ended", i64 * nthreads),
-    ]})
+    return type(
+        "Ctx",
+        (ctypes.Structure,),
+        {
+            "_fields_": [
+                ("mem", ctypes.POINTER(i64)),
+                ("rows", ctypes.POINTER(i64)),
+                ("n", i64),
+                ("cpus", ctypes.POINTER(ctypes.c_int)),
+                ("seed", ctypes.c_uint64),
+                ("jitter", i64),
+                ("spin_mask", ctypes.c_uint64),
+                ("stop", ctypes.c_int),
+                ("bar_count", ctypes.c_int),
+                ("bar_sense", ctypes.c_int),
+                ("done", i64 * nthreads),
+                ("ns", i64 * nthreads),
+                ("began", i64 * nthreads),
+                ("ended", i64 * nthreads),
+            ]
+        },
+    )
 
 
-def run(program: Program, iterations: int, *, deadline: float | None = None,
-        jitter: int = DEFAULT_JITTER, seed: int = 1, progress=None) -> RunResult:
+def run(
+    program: Program,
+    iterations: int,
+    *,
+    deadline: float | None = None,
+    jitter: int = DEFAULT_JITTER,
+    seed: int = 1,
+    progress=None,
+) -> RunResult:
     """Run `program` (engine-level) `iterations` times on real cores; stop at `deadline`
     seconds (the watchdog sets the stop flag every spin polls and joins every thread).
     `progress(done, iterations)` is called after every chunk."""
@@ -159,8 +181,9 @@ def run(program: Program, iterations: int, *, deadline: float | None = None,
             if deadline is not None and remaining <= 0:
                 timed_out = True
                 break
-            ctx = ctx_type(mem=mem, rows=rows, n=n, cpus=cpu_array, seed=seed + done, jitter=jitter,
-                           spin_mask=spin_mask(shared))
+            ctx = ctx_type(
+                mem=mem, rows=rows, n=n, cpus=cpu_array, seed=seed + done, jitter=jitter, spin_mask=spin_mask(shared)
+            )
             status = entry(ctypes.byref(ctx), remaining)
             if status < 0:
                 raise UsageError("could not start the worker threads (pthread_create failed)")
@@ -230,4 +253,3 @@ def _summarise(p: codegen.Plan, histogram: Counter, requested: int) -> RunResult
         result.iterations += count
     result.outcomes = merge_outcomes(pairs)
     return result
-

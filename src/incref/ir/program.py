@@ -21,10 +21,10 @@ the flavour of a fence (`mfence`, `dmb.ld`, ...) in `Fence.kind`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from enum import Enum
-from typing import Iterable, Mapping, Union
+from functools import cached_property
 
 
 class IRError(ValueError):
@@ -114,8 +114,8 @@ UNARY_OPS = {
 @dataclass(frozen=True, slots=True)
 class BinOp:
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
 
     def __post_init__(self) -> None:
         if self.op not in BINARY_OPS:
@@ -128,7 +128,7 @@ class BinOp:
 @dataclass(frozen=True, slots=True)
 class UnOp:
     op: str
-    operand: "Expr"
+    operand: Expr
 
     def __post_init__(self) -> None:
         if self.op not in UNARY_OPS:
@@ -138,7 +138,7 @@ class UnOp:
         return f"{self.op}{self.operand}"
 
 
-Expr = Union[Const, Reg, Var, BinOp, UnOp]
+Expr = Const | Reg | Var | BinOp | UnOp
 
 
 def evaluate(expr: Expr, env: Mapping[str, int]) -> int:
@@ -363,10 +363,25 @@ class ObjOp:
     delta: int = 0
 
 
-Instr = Union[
-    Load, Store, Rmw, Cas, Fence, Lock, Unlock, Assign, Branch, Assume, Assert,
-    LoopBound, Label, Incref, Decref, Free, ObjOp,
-]
+Instr = (
+    Load
+    | Store
+    | Rmw
+    | Cas
+    | Fence
+    | Lock
+    | Unlock
+    | Assign
+    | Branch
+    | Assume
+    | Assert
+    | LoopBound
+    | Label
+    | Incref
+    | Decref
+    | Free
+    | ObjOp
+)
 
 MEMORY_INSTRS = (Load, Store, Rmw, Cas)
 SCENARIO_LEVEL = (Incref, Decref)
@@ -507,9 +522,7 @@ class Program:
                     keys.append(name)
         return tuple(keys)
 
-    def final_state(
-        self, memory: Mapping[str, int], regs: Mapping[int, Mapping[str, int]]
-    ) -> dict[str, int]:
+    def final_state(self, memory: Mapping[str, int], regs: Mapping[int, Mapping[str, int]]) -> dict[str, int]:
         """The outcome `state` of an execution that ended with `memory` and thread
         registers `regs` (`{tid: {reg: value}}`): the one projection every engine uses."""
         state: dict[str, int] = {}
@@ -530,7 +543,7 @@ class Program:
                 env[reg_key(tid, r)] = v
         return bool(evaluate(self.filter, env))
 
-    def with_threads(self, threads: Iterable[Thread], **changes) -> "Program":
+    def with_threads(self, threads: Iterable[Thread], **changes) -> Program:
         return replace(self, threads=tuple(threads), **changes)
 
 
@@ -575,8 +588,7 @@ def desugar_locks(code: Iterable[Instr], tid: int) -> tuple[Instr, ...]:
             out.append(instr)
     moved.append(len(out))
     return tuple(
-        replace(i, target=moved[i.target]) if isinstance(i, Branch) and isinstance(i.target, int) else i
-        for i in out
+        replace(i, target=moved[i.target]) if isinstance(i, Branch) and isinstance(i.target, int) else i for i in out
     )
 
 

@@ -7,8 +7,9 @@ them side by side. Engines build these objects; `incref.reports` renders them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 VIOLATION_KINDS = (
     "lost-update",

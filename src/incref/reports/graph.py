@@ -65,16 +65,16 @@ def render_dot(program: Program, witness) -> str:
     names = _names(events)
     out = [f'digraph "{program.name}" {{', "  node [shape=box, fontname=monospace];"]
     inits = [e for e in events if e.tid < 0]
-    groups = [("init", inits)] + [(f"P{t}", [e for e in events if e.tid == t])
-                                  for t in sorted({e.tid for e in events if e.tid >= 0})]
+    groups = [("init", inits)] + [
+        (f"P{t}", [e for e in events if e.tid == t]) for t in sorted({e.tid for e in events if e.tid >= 0})
+    ]
     for i, (label, evs) in enumerate(groups):
         out.append(f'  subgraph cluster_{i} {{ label="{label}";')
         out += [f'    {names[e.eid]} [label="{names[e.eid]}: {_quote(e.label())}"];' for e in evs]
         out.append("  }")
     for rel, pairs in edges(ex).items():
         colour = EDGE_COLOURS[rel]
-        out += [f'  {names[a]} -> {names[b]} [label="{rel}", color={colour}, fontcolor={colour}];'
-                for a, b in pairs]
+        out += [f'  {names[a]} -> {names[b]} [label="{rel}", color={colour}, fontcolor={colour}];' for a, b in pairs]
     out.append("}")
     return "\n".join(out) + "\n"
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import io
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from rich import box
 
 from incref.ir.program import Program
 from incref.ir.results import Violation

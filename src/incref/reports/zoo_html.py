@@ -66,15 +66,17 @@ def render(cells) -> str:
     for cell in cells:
         if cell.verdict != "violation":
             continue
-        parts = [f'<section class="cex" id="{escape(_anchor(cell))}">',
-                 f"<h2>{escape(cell.scheme)} · {escape(cell.scenario)} · {escape(cell.model)}</h2>"]
+        parts = [
+            f'<section class="cex" id="{escape(_anchor(cell))}">',
+            f"<h2>{escape(cell.scheme)} · {escape(cell.scenario)} · {escape(cell.model)}</h2>",
+        ]
         for violation in cell.result.violations:
             parts.append(f"<h3>{escape(violation.kind)}</h3><p>{escape(violation.message)}</p>")
             parts.append(timeline_html(violation, {t.tid: f"{t.name} (P{t.tid})" for t in cell.program.threads}))
         parts.append("</section>")
         sections.append("".join(parts))
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>incref: refcount scheme zoo</title><style>{STYLE}</style></head><body>"
         "<h1>The refcount scheme zoo</h1>"
         "<p>Each cell: one exhaustive check of the scheme on the scenario under the model. "

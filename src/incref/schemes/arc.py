@@ -10,7 +10,7 @@ stay far below it, so the check is left out.
 
 Promise: no lost update, no use after free, no data race, under every model."""
 
-from incref.ir.program import Branch, BinOp, Const, Fence, Label, Order, Reg, Rmw
+from incref.ir.program import BinOp, Branch, Const, Fence, Label, Order, Reg, Rmw
 from incref.schemes.base import Scheme, dealloc
 
 

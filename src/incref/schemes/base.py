@@ -9,12 +9,28 @@ plus `ObjOp` markers, and engines only ever see the result.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping
 
 from incref.ir.program import (
-    INVARIANTS, BinOp, Branch, Const, Decref, Expr, Free, Incref, Instr, Label, Load, ObjectInfo,
-    ObjOp, Order, Program, Reg, Thread, Var, link,
+    INVARIANTS,
+    BinOp,
+    Branch,
+    Const,
+    Decref,
+    Expr,
+    Free,
+    Incref,
+    Instr,
+    Label,
+    Load,
+    ObjectInfo,
+    ObjOp,
+    Order,
+    Program,
+    Thread,
+    Var,
+    link,
 )
 
 
@@ -120,8 +136,7 @@ def apply_scheme(program: Program, scheme: Scheme) -> Program:
         )
     locations.update(scheme.globals(program))
     threads = [
-        Thread(t.tid, _expand_thread(t, objects, scheme, Expansion(t.tid, nthreads)), t.name)
-        for t in program.threads
+        Thread(t.tid, _expand_thread(t, objects, scheme, Expansion(t.tid, nthreads)), t.name) for t in program.threads
     ]
     return replace(program, locations=locations, objects=objects, threads=tuple(threads), scheme=scheme.name)
 
@@ -153,5 +168,6 @@ def _expand_thread(thread: Thread, objects: dict[str, ObjectInfo], scheme: Schem
 
 def _tag(code: Iterable[Instr], origin: str) -> list[Instr]:
     """Mark every expanded instruction with the operation it implements (for traces)."""
-    return [i if isinstance(i, (Label, ObjOp)) or getattr(i, "origin", None) else replace(i, origin=origin) for i in code]
-
+    return [
+        i if isinstance(i, (Label, ObjOp)) or getattr(i, "origin", None) else replace(i, origin=origin) for i in code
+    ]

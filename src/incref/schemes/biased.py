@@ -36,8 +36,22 @@ Promise: no lost update, no use after free, no data race under every model, with
 atomic read-modify-write on the owner's increments and decrements."""
 
 from incref.ir.program import (
-    Assert, Assign, Assume, BinOp, Branch, Cas, Const, Label, Load, Lock, Order, Reg, Rmw,
-    Store, Unlock, Var,
+    Assert,
+    Assign,
+    Assume,
+    BinOp,
+    Branch,
+    Cas,
+    Const,
+    Label,
+    Load,
+    Lock,
+    Order,
+    Reg,
+    Rmw,
+    Store,
+    Unlock,
+    Var,
 )
 from incref.schemes.base import Scheme, dealloc
 
@@ -190,8 +204,14 @@ class Biased(Scheme):
             Load(shared, _shared(obj), Order.RLX),
             Assign(queue, should_queue),
             # queued: new = QUEUED (no subtraction); otherwise new = shared - ONE
-            Assign(new, BinOp("+", BinOp("-", Reg(shared), Const(ONE)),
-                              BinOp("*", Reg(queue), BinOp("-", Const(QUEUED + ONE), Reg(shared))))),
+            Assign(
+                new,
+                BinOp(
+                    "+",
+                    BinOp("-", Reg(shared), Const(ONE)),
+                    BinOp("*", Reg(queue), BinOp("-", Const(QUEUED + ONE), Reg(shared))),
+                ),
+            ),
             *_cas_loop(x, _shared(obj), shared, Reg(new)),
         ]
         if may_queue:
@@ -238,15 +258,22 @@ class Biased(Scheme):
         code = [Lock(BUCKET)]
         for obj in owned:
             empty = x.label("empty")
-            code += [Load(taken[obj.name], _queued(obj), Order.NA),
-                     Branch(BinOp("==", Reg(taken[obj.name]), Const(0)), empty),
-                     Store(_queued(obj), Const(0), Order.NA), Label(empty)]
+            code += [
+                Load(taken[obj.name], _queued(obj), Order.NA),
+                Branch(BinOp("==", Reg(taken[obj.name]), Const(0)), empty),
+                Store(_queued(obj), Const(0), Order.NA),
+                Label(empty),
+            ]
         code += [Store(_exited(x.tid), Const(1), Order.NA), Unlock(BUCKET)]
         for obj in owned:
             skip = x.label("empty")
             merged, refcnt = _explicit_merge(obj, x, -1)
-            code += [Branch(BinOp("==", Reg(taken[obj.name]), Const(0)), skip),
-                     *merged, *_free_if_zero(obj, x, refcnt), Label(skip)]
+            code += [
+                Branch(BinOp("==", Reg(taken[obj.name]), Const(0)), skip),
+                *merged,
+                *_free_if_zero(obj, x, refcnt),
+                Label(skip),
+            ]
         return code
 
 

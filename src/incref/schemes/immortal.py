@@ -10,7 +10,8 @@
 An object is immortal because of its count. A scenario marks one with the attribute
 `immortal=1` (`object none = 1 (immortal=1)`): its count starts at
 `_Py_IMMORTAL_INITIAL_REFCNT` (3 << 30), as `_Py_SetImmortal` leaves it, and since that
-count no longer counts references the lost-update and leak checks do not apply to it. `Py_DECREF` reads the count twice (the
+count no longer counts references the lost-update and leak checks do not apply to it.
+`Py_DECREF` reads the count twice (the
 immortality test, then `--`); here once, as a compiler may merge two plain reads with
 nothing between them. The accesses are plain, as in CPython,
 which relies on the GIL (or, across interpreters with their own GIL, PEP 684, on the

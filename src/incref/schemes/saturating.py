@@ -46,8 +46,7 @@ class Saturating(Scheme):
 
     def incref(self, obj, x):
         old = Reg(x.reg())
-        bad = BinOp("||", BinOp("==", old, Const(0)),
-                    BinOp("||", _negative(old), _negative(BinOp("+", old, Const(1)))))
+        bad = BinOp("||", BinOp("==", old, Const(0)), BinOp("||", _negative(old), _negative(BinOp("+", old, Const(1)))))
         return [Rmw(old.name, obj.refcnt, "add", Const(1), Order.RLX), *self._saturate(obj, bad, x)]
 
     def decref(self, obj, x):

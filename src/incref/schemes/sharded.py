@@ -38,8 +38,7 @@ class Sharded(Scheme):
     source = "Linux include/linux/percpu-refcount.h, lib/percpu-refcount.c (percpu_ref)"
 
     def layout(self, obj, nthreads):
-        return {obj.refcnt: obj.initial_count, _quiesced(obj): 0,
-                **{_shard(obj, t): 0 for t in range(nthreads)}}
+        return {obj.refcnt: obj.initial_count, _quiesced(obj): 0, **{_shard(obj, t): 0 for t in range(nthreads)}}
 
     def count(self, obj, nthreads):
         total = Var(obj.refcnt)

@@ -21,8 +21,15 @@ from incref.simulator.machine import COHERENCE_KINDS, Config, Machine
 from incref.simulator.protocols import transitions_count
 
 
-def simulate(program: Program, config: Config, *, reduction: bool | None = None, max_states: int | None = None,
-             timeout: float | None = None, progress=None) -> CheckResult:
+def simulate(
+    program: Program,
+    config: Config,
+    *,
+    reduction: bool | None = None,
+    max_states: int | None = None,
+    timeout: float | None = None,
+    progress=None,
+) -> CheckResult:
     """Explore `program` (engine level) on the machine `config` describes. `reduction`
     None: on for a bus, off for a directory — there the directory takes part in every
     transaction on a line, so persistent sets almost never exist (measured: under 1% fewer
@@ -33,7 +40,8 @@ def simulate(program: Program, config: Config, *, reduction: bool | None = None,
     found = explore(machine, reduction=reduction, max_states=max_states, timeout=timeout, progress=progress)
     violations = [
         Violation(kind, found.violations[kind].finding.message, found.violations[kind].trace)
-        for kind in VIOLATION_KINDS if kind in found.violations
+        for kind in VIOLATION_KINDS
+        if kind in found.violations
     ]
     extra = {
         "protocol": config.protocol.name,
@@ -46,8 +54,14 @@ def simulate(program: Program, config: Config, *, reduction: bool | None = None,
         "reduction": reduction,
         "cells_exercised": transitions_count(machine.counts),
     }
-    return result_of(found, program, "tso" if config.store_buffers else "sc",
-                     f"simulator:{config.protocol.name}-{config.protocol.interconnect}", violations, extra)
+    return result_of(
+        found,
+        program,
+        "tso" if config.store_buffers else "sc",
+        f"simulator:{config.protocol.name}-{config.protocol.interconnect}",
+        violations,
+        extra,
+    )
 
 
 def coherent(result: CheckResult) -> bool:

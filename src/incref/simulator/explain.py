@@ -54,22 +54,38 @@ class Explanation:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "scenario": self.scenario, "protocol": self.protocol, "interconnect": self.interconnect,
-            "model": self.model, "violation": None if self.violation is None else self.violation.to_json(),
-            "steps": [{"actor": r.actor, "what": r.what, "detail": r.detail, "lines": r.lines, "kind": r.kind}
-                      for r in self.rows],
-            "conclusion": self.conclusion, "reachable_states": self.reachable_states,
-            "swmr": self.swmr_everywhere, "data_value": self.data_value_everywhere, "complete": self.complete,
+            "scenario": self.scenario,
+            "protocol": self.protocol,
+            "interconnect": self.interconnect,
+            "model": self.model,
+            "violation": None if self.violation is None else self.violation.to_json(),
+            "steps": [
+                {"actor": r.actor, "what": r.what, "detail": r.detail, "lines": r.lines, "kind": r.kind}
+                for r in self.rows
+            ],
+            "conclusion": self.conclusion,
+            "reachable_states": self.reachable_states,
+            "swmr": self.swmr_everywhere,
+            "data_value": self.data_value_everywhere,
+            "complete": self.complete,
         }
 
     def render(self) -> str:
         """The story as text: a numbered table of steps, then the conclusion."""
         if self.violation is None:
-            return f"{self.scenario}: the model checker ({self.model}) found no lost update to explain.\n{self.conclusion}\n"
+            return (
+                f"{self.scenario}: the model checker ({self.model}) found no lost update to explain.\n"
+                f"{self.conclusion}\n"
+            )
         locs = list(self.rows[0].lines) if self.rows else []
         head = f"{'#':>3}  {'who':<7} {'step':<44} " + "  ".join(f"{loc:<16}" for loc in locs)
-        out = [f"{self.scenario} on {self.protocol.upper()} ({self.interconnect}), replaying the model checker's "
-               f"({self.model}) lost update: {self.violation.message}", "", head, "-" * len(head)]
+        out = [
+            f"{self.scenario} on {self.protocol.upper()} ({self.interconnect}), replaying the model checker's "
+            f"({self.model}) lost update: {self.violation.message}",
+            "",
+            head,
+            "-" * len(head),
+        ]
         for n, r in enumerate(self.rows, 1):
             what = r.what if len(r.what) <= 44 else r.what[:41] + "..."
             out.append(f"{n:>3}  {r.actor:<7} {what:<44} " + "  ".join(f"{r.lines[loc]:<16}" for loc in locs))
@@ -79,8 +95,9 @@ class Explanation:
         return "\n".join(out)
 
 
-def explain(program: Program, config: Config, *, max_states: int | None = None,
-            timeout: float | None = None) -> Explanation:
+def explain(
+    program: Program, config: Config, *, max_states: int | None = None, timeout: float | None = None
+) -> Explanation:
     """Replay the checker's shortest lost update of `program` (engine level) on `config`'s
     machine and explain it; also explore the machine exhaustively for the SWMR count."""
     model = "tso" if config.store_buffers else "sc"
@@ -88,11 +105,17 @@ def explain(program: Program, config: Config, *, max_states: int | None = None,
     machine = Machine(program, config)
     found = simulate(program, config, max_states=max_states, timeout=timeout)
     coherent_kinds = {v.kind for v in found.violations}
-    story = Explanation(program.name, config.protocol.name, config.protocol.interconnect, model,
-                        _lost_update(result), reachable_states=found.stats.explored,
-                        swmr_everywhere="swmr" not in coherent_kinds,
-                        data_value_everywhere="data-value" not in coherent_kinds,
-                        complete=found.stats.complete)
+    story = Explanation(
+        program.name,
+        config.protocol.name,
+        config.protocol.interconnect,
+        model,
+        _lost_update(result),
+        reachable_states=found.stats.explored,
+        swmr_everywhere="swmr" not in coherent_kinds,
+        data_value_everywhere="data-value" not in coherent_kinds,
+        complete=found.stats.complete,
+    )
     if story.violation is None:
         story.conclusion = _invariants_sentence(story)
         return story
@@ -165,17 +188,24 @@ def _conclude(story: Explanation, machine: Machine, watched: list[str], stale_wr
     if stale_writeback:
         parts.append("A copy that was not the last write was written back.")
     else:
-        parts.append("No stale copy was ever written back: every writeback and every data response in this "
-                     "execution carried the last value written to the line.")
+        parts.append(
+            "No stale copy was ever written back: every writeback and every data response in this "
+            "execution carried the last value written to the line."
+        )
     if moved:
-        parts.append("The increment was lost because the line moved between a load and its store: "
-                     + "; ".join(moved) + ". The caches were coherent throughout: the value that was out of date "
-                     "was in a register, not in a cache. "
-                     "A locked read-modify-write (the `atomic` scheme) holds the line writable from its read to "
-                     "its write, so no other core can take it in between.")
+        parts.append(
+            "The increment was lost because the line moved between a load and its store: "
+            + "; ".join(moved)
+            + ". The caches were coherent throughout: the value that was out of date "
+            "was in a register, not in a cache. "
+            "A locked read-modify-write (the `atomic` scheme) holds the line writable from its read to "
+            "its write, so no other core can take it in between."
+        )
     else:
-        parts.append("The line did not leave a core between its load and its store; the update was lost in the "
-                     "store buffer ordering.")
+        parts.append(
+            "The line did not leave a core between its load and its store; the update was lost in the "
+            "store buffer ordering."
+        )
     parts.append(_invariants_sentence(story))
     return " ".join(parts)
 
@@ -183,10 +213,16 @@ def _conclude(story: Explanation, machine: Machine, watched: list[str], stale_wr
 def _invariants_sentence(story: Explanation) -> str:
     scope = "all" if story.complete else "the first (the search was cut short)"
     held = "SWMR held" if story.swmr_everywhere else "SWMR was broken"
-    value = "and so did the data-value invariant" if story.data_value_everywhere else "but the data-value invariant broke"
-    return (f"{held} in {scope} {story.reachable_states:,} reachable states of this scenario on "
-            f"{story.protocol.upper()} ({story.interconnect}), {value}: no two caches ever held the line "
-            "writable at once." if story.swmr_everywhere else f"{held} in {scope} {story.reachable_states:,} states.")
+    value = (
+        "and so did the data-value invariant" if story.data_value_everywhere else "but the data-value invariant broke"
+    )
+    return (
+        f"{held} in {scope} {story.reachable_states:,} reachable states of this scenario on "
+        f"{story.protocol.upper()} ({story.interconnect}), {value}: no two caches ever held the line "
+        "writable at once."
+        if story.swmr_everywhere
+        else f"{held} in {scope} {story.reachable_states:,} states."
+    )
 
 
 _READ = re.compile(r"^read (\S+) = (-?\d+)")
@@ -213,16 +249,21 @@ def _moves_between_load_and_store(story: Explanation, machine: Machine, watched:
         if start is None:
             continue
         takers = []
-        for later in story.rows[start[0] + 1:n]:
+        for later in story.rows[start[0] + 1 : n]:
             for holder in later.lines.get(loc, "").split():
                 core, _, st = holder.partition(":")
                 if core != row.actor and "w" in machine.cache.permissions[st] and core not in takers:
                     takers.append(core)
         if takers:
-            between = [f"{w[1]} wrote {w[3]} at step {w[0] + 1}" for w in writes
-                       if start[0] < w[0] < n and w[2] == loc and w[1] != row.actor]
-            out.append(f"{row.actor} loaded {loc} = {start[1]} at step {start[0] + 1} and stored {value} at step "
-                       f"{n + 1}; in between {', '.join(takers)} held the line writable"
-                       + (f" ({', '.join(between)})" if between else "")
-                       + f", so {row.actor}'s store, computed from the {start[1]} it had loaded, overwrote that")
+            between = [
+                f"{w[1]} wrote {w[3]} at step {w[0] + 1}"
+                for w in writes
+                if start[0] < w[0] < n and w[2] == loc and w[1] != row.actor
+            ]
+            out.append(
+                f"{row.actor} loaded {loc} = {start[1]} at step {start[0] + 1} and stored {value} at step "
+                f"{n + 1}; in between {', '.join(takers)} held the line writable"
+                + (f" ({', '.join(between)})" if between else "")
+                + f", so {row.actor}'s store, computed from the {start[1]} it had loaded, overwrote that"
+            )
     return out

@@ -42,15 +42,26 @@ State (plain tuples, hashable): `(threads, lines, net, deltas, findings)`:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from incref.checker import invariants
-from incref.checker.operational import OperationalSystem
 from incref.checker.explore import BLOCKED, COMPLETE, CUT, Ending, Finding, Footprint, Transition
+from incref.checker.operational import OperationalSystem
 from incref.errors import InputError, UsageError
 from incref.ir.program import (
-    RMW_OPS, Cas, Fence, Free, Load, Lock, Program, Rmw, Store, Unlock, describe, evaluate,
+    RMW_OPS,
+    Cas,
+    Fence,
+    Free,
+    Load,
+    Lock,
+    Program,
+    Rmw,
+    Store,
+    Unlock,
+    describe,
+    evaluate,
 )
 from incref.models.operational import MODELS
 from incref.simulator.protocols import Cell, Protocol
@@ -90,7 +101,9 @@ class Machine:
         if self.bus:
             extra = {a for c in self.home.cells.values() for a in c.actions} - _BUS_HOME_ACTIONS
             if extra:
-                raise UsageError(f"protocol {self.protocol.name}: a bus memory controller cannot {', '.join(sorted(extra))}")
+                raise UsageError(
+                    f"protocol {self.protocol.name}: a bus memory controller cannot {', '.join(sorted(extra))}"
+                )
         self.model = MODELS["tso" if config.store_buffers else "sc"]
         # the cores' own semantics (registers, thread-local steps, validation) are the
         # operational checker's, so the two engines interpret a thread identically
@@ -161,8 +174,15 @@ class Machine:
             msg = msgs[0]
             if self._message_cell(lines, key[1], msg).kind != "stall":
                 name = self.locs[msg[1]]
-                out.append(self._transition(key[1], ("deliver", key, msg[0], msg[1]),
-                                            f"{msg[0]} {name} to {self.node(key[1])}", frozenset(), self._fp[msg[1]]))
+                out.append(
+                    self._transition(
+                        key[1],
+                        ("deliver", key, msg[0], msg[1]),
+                        f"{msg[0]} {name} to {self.node(key[1])}",
+                        frozenset(),
+                        self._fp[msg[1]],
+                    )
+                )
         return out
 
     def waiting(self, state, thread: int) -> bool:
@@ -211,14 +231,21 @@ class Machine:
         if not self._quiescent(state) or any(s != DONE for s in statuses):
             return Ending(BLOCKED, None, found)  # an `await` that never holds, a message stuck
         memory, stale = self.memory(lines)
-        found += tuple(Finding("data-value", f"at the end, {self.locs[l]} holds {memory[self.locs[l]]} but the "
-                               f"last write was {lines[l][2]}") for l in stale)
+        found += tuple(
+            Finding(
+                "data-value",
+                f"at the end, {self.locs[k]} holds {memory[self.locs[k]]} but the last write was {lines[k][2]}",
+            )
+            for k in stale
+        )
         regs = {self.tids[i]: dict(zip(self.regs[i], t[1])) for i, t in enumerate(threads)}
         if not self.program.passes_filter(memory, regs):
             return Ending(COMPLETE, None, found)
         outcome = self.program.final_state(memory, regs)
         net_deltas = dict(zip(self.objects, deltas))
-        return Ending(COMPLETE, outcome, found + tuple(invariants.end_of_execution(self.program, memory, net_deltas, outcome)))
+        return Ending(
+            COMPLETE, outcome, found + tuple(invariants.end_of_execution(self.program, memory, net_deltas, outcome))
+        )
 
     # ------------------------------------------------------------------ facts about a state
 
@@ -230,11 +257,11 @@ class Machine:
         home), and the lines whose kept value is not the last write."""
         memory: dict[str, int] = {}
         stale: list[int] = []
-        for l, (caches, home, last) in enumerate(lines):
+        for k, (caches, home, last) in enumerate(lines):
             value = next((c[1] for c in caches if "o" in self.cache.permissions[c[0]]), home[1])
-            memory[self.locs[l]] = value
+            memory[self.locs[k]] = value
             if value != last:
-                stale.append(l)
+                stale.append(k)
         return memory, stale
 
     def _quiescent(self, state) -> bool:
@@ -282,8 +309,9 @@ class Machine:
             return None
         if cell.kind == "do" and "hit" in cell.actions:
             return self._transition(i, action, label, fp, fp if event == "Store" else frozenset())
-        return self._transition(i, ("request", line, event), f"{event.lower()} miss on {self.locs[line]}: {cell.text}",
-                                fp, fp)
+        return self._transition(
+            i, ("request", line, event), f"{event.lower()} miss on {self.locs[line]}: {cell.text}", fp, fp
+        )
 
     def _transition(self, thread: int, action, label: str, reads=frozenset(), writes=frozenset()) -> Transition:
         """One shared `Transition` object per distinct move (they are built very often)."""
@@ -362,8 +390,13 @@ class Machine:
                 self._check_use(lines, line, "load", i, found, notes)
                 value = lines[line][0][i][1]
                 if value != lines[line][2]:
-                    found.append(("data-value", f"P{tid} read {self.locs[line]} = {value} from its cache, "
-                                                f"but the last write was {lines[line][2]}"))
+                    found.append(
+                        (
+                            "data-value",
+                            f"P{tid} read {self.locs[line]} = {value} from its cache, "
+                            f"but the last write was {lines[line][2]}",
+                        )
+                    )
                 self._count("cache", lines[line][0][i][0], "Load")
             else:
                 value = fwd
@@ -371,8 +404,10 @@ class Machine:
                 regs[self.reg_index[i][instr.reg]] = value
             if notes is not None:
                 state = lines[line][0][i][0]
-                notes.append(f"read {self.locs[line]} = {value}" + (" (from own store buffer)" if fwd is not None
-                                                                    else f" (hit in {state})"))
+                notes.append(
+                    f"read {self.locs[line]} = {value}"
+                    + (" (from own store buffer)" if fwd is not None else f" (hit in {state})")
+                )
         elif isinstance(instr, Store) and self.model.buffers(instr):
             value = evaluate(instr.value, env)
             sb = sb + ((line, value),)
@@ -412,8 +447,10 @@ class Machine:
         caches[i] = (cell.next or cstate, value, acks)
         lines[line] = (tuple(caches), home, value)
         if notes is not None:
-            notes.append(f"write {self.locs[line]} = {value} in P{self.tids[i]}'s cache ({cstate}"
-                         + (f"->{cell.next})" if cell.next and cell.next != cstate else ")"))
+            notes.append(
+                f"write {self.locs[line]} = {value} in P{self.tids[i]}'s cache ({cstate}"
+                + (f"->{cell.next})" if cell.next and cell.next != cstate else ")")
+            )
 
     def _check_use(self, lines, line: int, what: str, i: int, found, notes) -> None:
         flag = self._freed_line.get(self.locs[line])
@@ -429,7 +466,7 @@ class Machine:
         threads, lines, net, deltas, findings = state
         pc, regs, sb, status = threads[i]
         pc, regs, status, deltas, flags = self.core._run_local(i, pc, regs, status, deltas, 0, notes)
-        threads = threads[:i] + ((pc, regs, sb, status),) + threads[i + 1:]
+        threads = threads[:i] + ((pc, regs, sb, status),) + threads[i + 1 :]
         if flags:
             findings = tuple(sorted(set(findings) | {("assertion", f"thread {self.tids[i]}: an assertion failed")}))
         return (threads, lines, net, deltas, findings)
@@ -491,8 +528,13 @@ class Machine:
             cell = self.cache.cell(cstate, event)
             self._count("cache", cstate, event)
             if cell.kind != "do":
-                found.append(("protocol", f"P{self.tids[o]}'s cache snooped {event} on {self.locs[line]} in state "
-                                          f"{cstate}, a cell the protocol marks {cell.kind}"))
+                found.append(
+                    (
+                        "protocol",
+                        f"P{self.tids[o]}'s cache snooped {event} on {self.locs[line]} in state "
+                        f"{cstate}, a cell the protocol marks {cell.kind}",
+                    )
+                )
                 continue
             for a in cell.actions:
                 if a == "data>req":
@@ -501,12 +543,20 @@ class Machine:
                     home = (home[0], value, home[2], home[3])
             caches[o] = (cell.next or cstate, value, acks)
             if notes is not None and cell.next and cell.next != cstate:
-                notes.append(f"P{self.tids[o]} {cstate}->{cell.next}" + (" (supplies data)" if "data>req" in cell.actions else ""))
+                notes.append(
+                    f"P{self.tids[o]} {cstate}->{cell.next}"
+                    + (" (supplies data)" if "data>req" in cell.actions else "")
+                )
         hcell = self.home.cell(home[0], request)
         self._count("home", home[0], request)
         if hcell.kind != "do":
-            found.append(("protocol", f"memory got {request} for {self.locs[line]} in state {home[0]}, "
-                                      f"a cell the protocol marks {hcell.kind}"))
+            found.append(
+                (
+                    "protocol",
+                    f"memory got {request} for {self.locs[line]} in state {home[0]}, "
+                    f"a cell the protocol marks {hcell.kind}",
+                )
+            )
         else:
             for a in hcell.actions:
                 if a == "data>req":
@@ -519,21 +569,33 @@ class Machine:
         if request in ("GetS", "GetM"):
             cstate, value, acks = caches[i]
             if len(responses) > 1:
-                found.append(("protocol", f"{len(responses)} caches and memory answered P{self.tids[i]}'s {request} "
-                                          f"on {self.locs[line]} with data"))
+                found.append(
+                    (
+                        "protocol",
+                        f"{len(responses)} caches and memory answered P{self.tids[i]}'s {request} "
+                        f"on {self.locs[line]} with data",
+                    )
+                )
             event, value = responses[0] if responses else ("NoData", value)
             if responses:
                 self.messages[event] = self.messages.get(event, 0) + 1
             cell = self.cache.cell(cstate, event)
             self._count("cache", cstate, event)
             if cell.kind != "do":
-                found.append(("protocol", f"P{self.tids[i]}'s cache got {event} for {self.locs[line]} in state "
-                                          f"{cstate}, a cell the protocol marks {cell.kind}"))
+                found.append(
+                    (
+                        "protocol",
+                        f"P{self.tids[i]}'s cache got {event} for {self.locs[line]} in state "
+                        f"{cstate}, a cell the protocol marks {cell.kind}",
+                    )
+                )
             else:
                 caches[i] = (cell.next or cstate, value, acks)
             if notes is not None:
                 source = "no data needed" if event == "NoData" else f"data {value}"
-                notes.append(f"bus {request} {self.locs[line]} by P{self.tids[i]}: {source}, P{self.tids[i]} now {caches[i][0]}")
+                notes.append(
+                    f"bus {request} {self.locs[line]} by P{self.tids[i]}: {source}, P{self.tids[i]} now {caches[i][0]}"
+                )
         elif notes is not None:
             notes.append(f"bus {request} {self.locs[line]} by P{self.tids[i]}: memory now holds {home[1]}")
         lines[line] = (tuple(caches), home, last)
@@ -613,8 +675,10 @@ class Machine:
                 others = sharers & ~(1 << req)
             lines[line] = (caches, (cell.next or hstate, mem, owner, sharers), last)
             if notes is not None:
-                notes.append(f"dir {event} {name} from {self.node(src)}: {hstate}->{cell.next or hstate}"
-                             + (f", memory {mem}" if "mem<data" in cell.actions else ""))
+                notes.append(
+                    f"dir {event} {name} from {self.node(src)}: {hstate}->{cell.next or hstate}"
+                    + (f", memory {mem}" if "mem<data" in cell.actions else "")
+                )
             return
         cstate, cvalue, acks = caches[dst]
         event, acks = self._cache_event(caches[dst], msg)
@@ -636,8 +700,10 @@ class Machine:
         caches[dst] = (cell.next or cstate, cvalue, acks)
         lines[line] = (tuple(caches), home, last)
         if notes is not None:
-            notes.append(f"{self.node(dst)} {event} {name}: {cstate}->{cell.next or cstate}"
-                         + (f" (value {cvalue})" if mtype in ("Data", "DataExcl") and value is not None else ""))
+            notes.append(
+                f"{self.node(dst)} {event} {name}: {cstate}->{cell.next or cstate}"
+                + (f" (value {cvalue})" if mtype in ("Data", "DataExcl") and value is not None else "")
+            )
 
     def _check_line(self, lines, line: int, found, notes) -> None:
         """SWMR and the data-value invariant on `line` (Primer section 2.3)."""
@@ -645,8 +711,7 @@ class Machine:
         writing, reading = self._writes, self._reads
         writers = sum(writing[c[0]] for c in caches)
         readers_only = sum(reading[c[0]] and not writing[c[0]] for c in caches)
-        if (writers == 0 or writers == 1 and readers_only == 0) and \
-                all(c[1] == last for c in caches if reading[c[0]]):
+        if (writers == 0 or writers == 1 and readers_only == 0) and all(c[1] == last for c in caches if reading[c[0]]):
             return  # the common case, without building messages
         perms = self.cache.permissions
         writers = [c for c in range(self.cores) if "w" in perms[caches[c][0]]]
@@ -657,8 +722,13 @@ class Machine:
             found.append(("swmr", f"{name}: {held} — a writer and another copy at once"))
         for c in readers:
             if caches[c][1] != last:
-                found.append(("data-value", f"{name}: P{self.tids[c]} holds a readable copy {caches[c][1]} in "
-                                            f"{caches[c][0]}, but the last write was {last}"))
+                found.append(
+                    (
+                        "data-value",
+                        f"{name}: P{self.tids[c]} holds a readable copy {caches[c][1]} in "
+                        f"{caches[c][0]}, but the last write was {last}",
+                    )
+                )
 
 
 def _popcount(x: int) -> int:

@@ -32,13 +32,27 @@ from __future__ import annotations
 
 import ctypes
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from incref.errors import UsageError
 from incref.ir.program import (
-    RMW_OPS, Assign, Assume, Branch, Cas, Fence, Free, Load, Lock, LoopBound, Program, Rmw, Store, Unlock,
+    RMW_OPS,
+    Assign,
+    Assume,
+    Branch,
+    Cas,
+    Fence,
+    Free,
+    Load,
+    Lock,
+    LoopBound,
+    Program,
+    Rmw,
+    Store,
+    Unlock,
     evaluate,
 )
 from incref.simulator.machine import Config, Machine
@@ -108,13 +122,17 @@ def trace(program: Program, index: int, locs: Mapping[str, int]) -> list[tuple[i
             out.append((RMW if isinstance(instr, Lock) else STORE, locs[instr.lock]))
         elif isinstance(instr, Free):
             out.append((RMW, locs[program.objects[instr.obj].freed]))
-        elif isinstance(instr, Fence) and (instr.kind in ("mfence", "dmb.sy") or (not instr.kind and instr.order.value == "sc")):
+        elif isinstance(instr, Fence) and (
+            instr.kind in ("mfence", "dmb.sy") or (not instr.kind and instr.order.value == "sc")
+        ):
             out.append((FENCE, 0))
         elif isinstance(instr, Assign):
             regs[instr.reg] = evaluate(instr.value, regs)
         elif isinstance(instr, Branch) and evaluate(instr.cond, regs):
             pc = instr.target
-        elif isinstance(instr, (Assume, LoopBound)) and (isinstance(instr, LoopBound) or not evaluate(instr.cond, regs)):
+        elif isinstance(instr, (Assume, LoopBound)) and (
+            isinstance(instr, LoopBound) or not evaluate(instr.cond, regs)
+        ):
             break
     return out
 
@@ -153,7 +171,9 @@ def compile_protocol(machine: Machine, lat: Mapping[str, int]) -> Compiled:
                 if op == FENCE:
                     table.append(-1)
                     continue
-                caches, home, is_cold, served_by_home, cycles, counts, messages = _transaction(machine, states[sid], c, op, lat)
+                caches, home, is_cold, served_by_home, cycles, counts, messages = _transaction(
+                    machine, states[sid], c, op, lat
+                )
                 key = (caches, home, is_cold and not served_by_home)
                 if key not in index:
                     index[key] = len(states)
@@ -187,11 +207,18 @@ def _transaction(machine: Machine, state, c: int, op: int, lat: Mapping[str, int
                 del net[key]
             machine._deliver(lines, net, key[1], msg, found, None)
         if not found and "hit" not in machine.cache.cell(lines[0][0][c][0], event).actions:
-            found.append(("protocol", f"after its {event} transaction P{c}'s cache is in {lines[0][0][c][0]}, "
-                                      "which does not allow the access"))
+            found.append(
+                (
+                    "protocol",
+                    f"after its {event} transaction P{c}'s cache is in {lines[0][0][c][0]}, "
+                    "which does not allow the access",
+                )
+            )
     if found:
-        raise UsageError(f"protocol {machine.protocol.name} ({machine.protocol.interconnect}) error in timed mode: "
-                         f"{found[0][1]} (run --exhaustive for the shortest execution)")
+        raise UsageError(
+            f"protocol {machine.protocol.name} ({machine.protocol.interconnect}) error in timed mode: "
+            f"{found[0][1]} (run --exhaustive for the shortest execution)"
+        )
     if op == LOAD:
         machine._count("cache", lines[0][0][c][0], "Load")
     else:
@@ -235,14 +262,21 @@ class TimedResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "protocol": self.protocol, "interconnect": self.interconnect, "iterations": self.iterations,
-            "store_buffers": self.store_buffers, "latencies": self.latencies,
-            "operations": self.operations, "cycles": self.cycles,
+            "protocol": self.protocol,
+            "interconnect": self.interconnect,
+            "iterations": self.iterations,
+            "store_buffers": self.store_buffers,
+            "latencies": self.latencies,
+            "operations": self.operations,
+            "cycles": self.cycles,
             "cycles_per_operation": round(self.cycles_per_operation(), 3),
             "cycles_per_iteration": round(self.cycles_per_iteration(), 3),
-            "threads": self.per_thread, "transitions": self.transitions, "messages": self.messages,
+            "threads": self.per_thread,
+            "transitions": self.transitions,
+            "messages": self.messages,
             "line_states": self.line_states,
-            "simulated_ops_per_second": round(self.ops_per_second), "seconds": round(self.seconds, 6),
+            "simulated_ops_per_second": round(self.ops_per_second),
+            "seconds": round(self.seconds, 6),
             **self.extra,
         }
 
@@ -252,15 +286,18 @@ class TimedResult:
         return total / total_ops if total_ops else 0.0
 
 
-def run(program: Program, config: Config, iterations: int, lat: Mapping[str, int] | None = None,
-        kernel: str = "auto") -> TimedResult:
+def run(
+    program: Program, config: Config, iterations: int, lat: Mapping[str, int] | None = None, kernel: str = "auto"
+) -> TimedResult:
     """Each thread of `program` (engine level) runs its code `iterations` times. `kernel`
     "c" runs the hot loop compiled (the C compiler `incref run` uses), "python" in Python;
     both compute the same numbers (tests/test_simulator_timed.py); "auto" is "c" when a C
     compiler is available, else "python" (slower: the result says which ran)."""
     if not 1 <= iterations <= MAX_ITERATIONS:
-        raise UsageError(f"--iterations must be between 1 and {MAX_ITERATIONS:,} (got {iterations:,}): "
-                         "at tens of millions of simulated operations per second, more would run for hours")
+        raise UsageError(
+            f"--iterations must be between 1 and {MAX_ITERATIONS:,} (got {iterations:,}): "
+            "at tens of millions of simulated operations per second, more would run for hours"
+        )
     if kernel not in KERNELS:
         raise UsageError(f"unknown kernel {kernel!r} (known: {', '.join(KERNELS)})")
     lat = latencies(lat)
@@ -273,7 +310,9 @@ def run(program: Program, config: Config, iterations: int, lat: Mapping[str, int
     if kernel == "c":
         _kernel()  # compile (or load from the cache) before the clock starts
     started = time.perf_counter()
-    hits, clocks, forwarded = loop(compiled, traces, iterations, machine.cores, len(machine.locs), config.store_buffers, lat)
+    hits, clocks, forwarded = loop(
+        compiled, traces, iterations, machine.cores, len(machine.locs), config.store_buffers, lat
+    )
     seconds = time.perf_counter() - started
     counts: dict[tuple[str, str, str], int] = {}
     messages: dict[str, int] = {}
@@ -286,20 +325,35 @@ def run(program: Program, config: Config, iterations: int, lat: Mapping[str, int
     per_thread = []
     for i, tr in enumerate(traces):
         ops = len(tr) * iterations
-        per_thread.append({"thread": machine.tids[i], "operations": ops, "cycles": clocks[i],
-                           "cycles_per_operation": round(clocks[i] / ops, 3) if ops else 0.0,
-                           "cycles_per_iteration": round(clocks[i] / iterations, 3)})
+        per_thread.append(
+            {
+                "thread": machine.tids[i],
+                "operations": ops,
+                "cycles": clocks[i],
+                "cycles_per_operation": round(clocks[i] / ops, 3) if ops else 0.0,
+                "cycles_per_iteration": round(clocks[i] / iterations, 3),
+            }
+        )
     return TimedResult(
-        protocol=config.protocol.name, interconnect=config.protocol.interconnect, iterations=iterations,
-        latencies=dict(lat), store_buffers=config.store_buffers,
-        operations=sum(len(t) for t in traces) * iterations, cycles=max(clocks, default=0),
-        per_thread=per_thread, transitions=transitions_count(counts), messages=dict(sorted(messages.items())),
-        seconds=seconds, line_states=len(compiled.states), extra={"kernel": kernel, "loads_forwarded": forwarded},
+        protocol=config.protocol.name,
+        interconnect=config.protocol.interconnect,
+        iterations=iterations,
+        latencies=dict(lat),
+        store_buffers=config.store_buffers,
+        operations=sum(len(t) for t in traces) * iterations,
+        cycles=max(clocks, default=0),
+        per_thread=per_thread,
+        transitions=transitions_count(counts),
+        messages=dict(sorted(messages.items())),
+        seconds=seconds,
+        line_states=len(compiled.states),
+        extra={"kernel": kernel, "loads_forwarded": forwarded},
     )
 
 
-def _run(compiled: Compiled, traces, iterations: int, cores: int, nlines: int, store_buffers: bool,
-         lat: Mapping[str, int]) -> tuple[list[int], list[int], int]:
+def _run(
+    compiled: Compiled, traces, iterations: int, cores: int, nlines: int, store_buffers: bool, lat: Mapping[str, int]
+) -> tuple[list[int], list[int], int]:
     """The hot loop: ints and lists only. Returns how often each entry was taken, each
     core's finishing clock, and how many loads were forwarded from a store buffer."""
     table = compiled.table
@@ -436,8 +490,9 @@ def _kernel():
     return ctypes.CDLL(str(build(KERNEL_SOURCE)))
 
 
-def _run_c(compiled: Compiled, traces, iterations: int, cores: int, nlines: int, store_buffers: bool,
-           lat: Mapping[str, int]) -> tuple[list[int], list[int]]:
+def _run_c(
+    compiled: Compiled, traces, iterations: int, cores: int, nlines: int, store_buffers: bool, lat: Mapping[str, int]
+) -> tuple[list[int], list[int]]:
     if cores > 64:
         raise UsageError("the timed kernel takes at most 64 cores")
     lib = _kernel()
@@ -452,11 +507,24 @@ def _run_c(compiled: Compiled, traces, iterations: int, cores: int, nlines: int,
     clocks = arr(i64, [0] * cores)
     forwarded = i64(0)
     lib.incref_timed(
-        arr(i32, compiled.table), arr(i32, [e.next for e in compiled.entries]),
-        arr(i64, [e.cycles for e in compiled.entries]), arr(ctypes.c_uint8, [int(e.miss) for e in compiled.entries]),
-        arr(i32, flat), arr(i64, offsets), arr(i64, [len(t) for t in traces]), i64(iterations),
-        i32(cores), i32(nlines), i32(int(store_buffers)), i64(lat["fence"]), i64(lat["l1"]),
-        hits, clocks, arr(i32, [0] * nlines), arr(i64, [0] * nlines), arr(i64, [0] * (cores * nlines)),
+        arr(i32, compiled.table),
+        arr(i32, [e.next for e in compiled.entries]),
+        arr(i64, [e.cycles for e in compiled.entries]),
+        arr(ctypes.c_uint8, [int(e.miss) for e in compiled.entries]),
+        arr(i32, flat),
+        arr(i64, offsets),
+        arr(i64, [len(t) for t in traces]),
+        i64(iterations),
+        i32(cores),
+        i32(nlines),
+        i32(int(store_buffers)),
+        i64(lat["fence"]),
+        i64(lat["l1"]),
+        hits,
+        clocks,
+        arr(i32, [0] * nlines),
+        arr(i64, [0] * nlines),
+        arr(i64, [0] * (cores * nlines)),
         ctypes.byref(forwarded),
     )
     return list(hits), list(clocks), forwarded.value
@@ -465,14 +533,24 @@ def _run_c(compiled: Compiled, traces, iterations: int, cores: int, nlines: int,
 # (name, numerator, denominator): each side a `incref bench` variant, threads, sharing
 RATIOS = (
     ("atomic vs plain, 1 thread", ("atomic", 1, "private"), ("plain", 1, "private")),
-    ("atomic contended (2 threads, one object) vs uncontended (1 thread)", ("atomic", 2, "shared"), ("atomic", 1, "private")),
+    (
+        "atomic contended (2 threads, one object) vs uncontended (1 thread)",
+        ("atomic", 2, "shared"),
+        ("atomic", 1, "private"),
+    ),
     ("atomic, 2 threads: shared vs private line", ("atomic", 2, "shared"), ("atomic", 2, "private")),
     ("plain, 2 threads: shared vs private line", ("plain", 2, "shared"), ("plain", 2, "private")),
 )
 
 
-def predicted_ratios(config: Config, lat: Mapping[str, int] | None = None, *, measure: bool = False,
-                     iterations: int = 100_000, runs: int = 3) -> list[dict[str, Any]]:
+def predicted_ratios(
+    config: Config,
+    lat: Mapping[str, int] | None = None,
+    *,
+    measure: bool = False,
+    iterations: int = 100_000,
+    runs: int = 3,
+) -> list[dict[str, Any]]:
     """Each ratio of `RATIOS` predicted by timed mode on `incref bench`'s own loop bodies
     (`incref.hardware.bench.loop_program`: one incref and one decref per iteration), and,
     with `measure`, the same ratio of `incref bench`'s measured ns per operation on this
@@ -504,8 +582,14 @@ def predicted_ratios(config: Config, lat: Mapping[str, int] | None = None, *, me
         if measure:
             a, b = ns(top), ns(bottom)
             m = a / b if a is not None and b and b > 0 else None
-        rows.append({"ratio": name, "predicted": round(p, 3), "measured": None if m is None else round(m, 3),
-                     "differs": None if m is None else not (0.5 <= p / m <= 2.0),
-                     "predicted_cycles": [round(cycles(top), 2), round(cycles(bottom), 2)],
-                     "measured_ns": None if m is None else [round(ns(top), 3), round(ns(bottom), 3)]})
+        rows.append(
+            {
+                "ratio": name,
+                "predicted": round(p, 3),
+                "measured": None if m is None else round(m, 3),
+                "differs": None if m is None else not (0.5 <= p / m <= 2.0),
+                "predicted_cycles": [round(cycles(top), 2), round(cycles(bottom), 2)],
+                "measured_ns": None if m is None else [round(ns(top), 3), round(ns(bottom), 3)],
+            }
+        )
     return rows

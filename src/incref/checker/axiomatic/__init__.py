@@ -38,8 +38,9 @@ class Witness:
     satisfies: bool
 
 
-def check(program: Program, model: str, *, max_states: int | None = None, timeout: float | None = None,
-          progress=None) -> CheckResult:
+def check(
+    program: Program, model: str, *, max_states: int | None = None, timeout: float | None = None, progress=None
+) -> CheckResult:
     """Explore `program` (engine-level) under the axiomatic `model`. `progress(explored,
     seconds)` is called now and then; `max_states` bounds the partial graphs visited."""
     if not program.is_expanded:
@@ -50,8 +51,10 @@ def check(program: Program, model: str, *, max_states: int | None = None, timeou
     start = time.monotonic()
     tick = None
     if progress is not None:
+
         def tick(explored: int) -> None:
             progress(explored, time.monotonic() - start)
+
     counter = Counter(max_states, None if timeout is None else start + timeout, tick)
     found: dict[str, tuple[int, Violation]] = {}
     pairs: list[tuple[dict, int]] = []
@@ -94,8 +97,11 @@ def check(program: Program, model: str, *, max_states: int | None = None, timeou
         executions=executions,
         seconds=time.monotonic() - start,
         complete=reason is None,
-        extra={"skeletons": counter.skeletons, "rejected": dict(sorted(counter.rejected.items())),
-               "executions_exact": every_co},
+        extra={
+            "skeletons": counter.skeletons,
+            "rejected": dict(sorted(counter.rejected.items())),
+            "executions_exact": every_co,
+        },
     )
     return CheckResult(
         scenario=program.name,
@@ -125,8 +131,13 @@ def _violations(program: Program, cat, ex: Execution, memory: dict, state: dict)
     for name, rel in cat.flagged(ex.static, sk.sets, ex.rf, ex.co).items():
         if name in VIOLATION_KINDS:
             a, b = next(ra.pairs(rel))
-            yield name, (f"{events[a].label()} (P{events[a].tid}) and {events[b].label()} "
-                         f"(P{events[b].tid}) race: neither happens before the other")
+            yield (
+                name,
+                (
+                    f"{events[a].label()} (P{events[a].tid}) and {events[b].label()} "
+                    f"(P{events[b].tid}) race: neither happens before the other"
+                ),
+            )
     frees = [ev for ev in sk.live if ev.local is not None and ev.local.free_of]
     if frees:
         yield from _object_checks(program, cat, ex, frees)
@@ -155,10 +166,17 @@ def _object_checks(program: Program, cat, ex: Execution, frees):
             if ev.local is None or ev.local.free_of or ev.loc not in info.fields:
                 continue
             if not (order[ev.eid] >> f.eid) & 1:
-                yield "use-after-free", (f"P{ev.tid}: {ev.label()} is not ordered before "
-                                         f"P{f.tid}'s free of {obj} under {cat.name}")
+                yield (
+                    "use-after-free",
+                    (f"P{ev.tid}: {ev.label()} is not ordered before P{f.tid}'s free of {obj} under {cat.name}"),
+                )
                 if races and not (order[f.eid] >> ev.eid) & 1:
                     # deallocation is a non-atomic write of the whole object (C11 7.22.3)
-                    yield "data-race", (f"P{f.tid}'s free of {obj} races with {ev.label()} (P{ev.tid}): "
-                                        "neither happens before the other")
+                    yield (
+                        "data-race",
+                        (
+                            f"P{f.tid}'s free of {obj} races with {ev.label()} (P{ev.tid}): "
+                            "neither happens before the other"
+                        ),
+                    )
                 break

@@ -8,8 +8,8 @@ bit-matrices and bitsets (`incref.models.axiomatic.relalg`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from incref.checker.axiomatic.paths import LocalEvent, Path
 from incref.ir.program import Order, Program, describe
@@ -17,8 +17,29 @@ from incref.ir.results import Step
 from incref.models.axiomatic import relalg as ra
 from incref.models.axiomatic.armv8 import access_flavour, fence_flavour
 
-SET_NAMES = ("R", "W", "F", "M", "IW", "ACCESS", "FREE", "LOCKED", "NA", "RLX", "ACQ", "REL", "SC",
-             "A", "Q", "L", "mfence", "dmb.full", "dmb.ld", "dmb.st", "isb")
+SET_NAMES = (
+    "R",
+    "W",
+    "F",
+    "M",
+    "IW",
+    "ACCESS",
+    "FREE",
+    "LOCKED",
+    "NA",
+    "RLX",
+    "ACQ",
+    "REL",
+    "SC",
+    "A",
+    "Q",
+    "L",
+    "mfence",
+    "dmb.full",
+    "dmb.ld",
+    "dmb.st",
+    "isb",
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +88,7 @@ class Layout:
         init_mask = (1 << len(locs)) - 1
         self.init_sets = {"W": init_mask, "M": init_mask, "IW": init_mask, "NA": init_mask}
 
-    def place(self, tid: int, path: Path) -> "PlacedPath":
+    def place(self, tid: int, path: Path) -> PlacedPath:
         return PlacedPath(self, tid, path)
 
 
@@ -145,7 +166,7 @@ class Skeleton:
         self.n = n = layout.n
         self.init_of = layout.init_of
         events: list[Event | None] = [None] * n
-        events[:len(layout.init_events)] = layout.init_events
+        events[: len(layout.init_events)] = layout.init_events
         rows = {name: [0] * n for name in ("po", "rmw", "addr", "data", "ctrl", "int")}
         sets = dict.fromkeys(SET_NAMES, 0)
         sets.update(layout.init_sets)
@@ -232,7 +253,6 @@ class Execution:
         trace shows them in (it exists in every model: all are coherent and `po | rf`
         cycles through co would break coherence)."""
         rel = ra.union(ra.union(self.skeleton.po, self.rf), self.co)
-        n = self.skeleton.n
         pending = {ev.eid for ev in self.skeleton.live if ev.local is not None}
         preds = {i: 0 for i in pending}
         for i, row in enumerate(rel):

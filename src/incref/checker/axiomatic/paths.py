@@ -15,12 +15,33 @@ Events here are local to the thread (indices into `Path.events`); `graph.py` num
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterator, Mapping
 
 from incref.ir.program import (
-    RMW_OPS, Assert, Assign, Assume, Branch, Cas, Const, Fence, Free, Instr, Load, Lock, LoopBound, ObjOp,
-    Order, Program, Rmw, Store, Thread, Unlock, desugar_locks, evaluate, names_in,
+    RMW_OPS,
+    Assert,
+    Assign,
+    Assume,
+    Branch,
+    Cas,
+    Const,
+    Fence,
+    Free,
+    Instr,
+    Load,
+    Lock,
+    LoopBound,
+    ObjOp,
+    Order,
+    Program,
+    Rmw,
+    Store,
+    Thread,
+    Unlock,
+    desugar_locks,
+    evaluate,
+    names_in,
 )
 
 MAX_STEPS = 2000  # instructions one path may execute before we call it a loop bound
@@ -70,11 +91,20 @@ class _State:
     steps: int = 0
     own: dict[str, tuple[int, int]] = field(default_factory=dict)  # location -> latest own (value, depth)
 
-    def fork(self) -> "_State":
-        return _State(self.pc, dict(self.regs), dict(self.taint), self.ctrl, list(self.events),
-                      dict(self.deltas), self.excl, self.steps, dict(self.own))
+    def fork(self) -> _State:
+        return _State(
+            self.pc,
+            dict(self.regs),
+            dict(self.taint),
+            self.ctrl,
+            list(self.events),
+            dict(self.deltas),
+            self.excl,
+            self.steps,
+            dict(self.own),
+        )
 
-    def write(self, event: "LocalEvent") -> None:
+    def write(self, event: LocalEvent) -> None:
         """Record a write; its depth is one more than the deepest read its value uses."""
         depth = 0
         mask = event.data
@@ -173,8 +203,19 @@ class ThreadPaths:
                 if instr.status is None:
                     # a seq_cst store is compiled to XCHG on x86 (C11 -> x86 mapping,
                     # Batty et al. POPL 2011 / the Cambridge mappings page): a locked write
-                    st.write(LocalEvent("W", loc, value, instr.order, instr, addr, data, st.ctrl,
-                                                locked=locked or instr.order is Order.SC))
+                    st.write(
+                        LocalEvent(
+                            "W",
+                            loc,
+                            value,
+                            instr.order,
+                            instr,
+                            addr,
+                            data,
+                            st.ctrl,
+                            locked=locked or instr.order is Order.SC,
+                        )
+                    )
                     continue
                 pair = st.excl
                 st.excl = None
@@ -211,16 +252,20 @@ class ThreadPaths:
                     return
             elif t is Assert:
                 if not evaluate(instr.cond, st.regs):
-                    yield Path(tuple(st.events), st.regs, st.deltas,
-                               failed_assert=instr.message or f"assert {instr.cond}")
+                    yield Path(
+                        tuple(st.events), st.regs, st.deltas, failed_assert=instr.message or f"assert {instr.cond}"
+                    )
                     return
             elif t is LoopBound:
                 yield Path(tuple(st.events), st.regs, st.deltas, loop_bound=instr.message or "loop bound")
                 return
             elif t is Free:
                 # free() enters the allocator through a lock: like a locked write on TSO/PSO
-                st.write(LocalEvent("W", f"{instr.obj}.freed", 1, Order.NA, instr,
-                                            ctrl=st.ctrl, locked=True, free_of=instr.obj))
+                st.write(
+                    LocalEvent(
+                        "W", f"{instr.obj}.freed", 1, Order.NA, instr, ctrl=st.ctrl, locked=True, free_of=instr.obj
+                    )
+                )
             elif t is ObjOp:
                 st.deltas[instr.obj] = st.deltas.get(instr.obj, 0) + instr.delta
             else:
@@ -228,8 +273,9 @@ class ThreadPaths:
 
     def _load(self, st: _State, instr: Load, loc: str, addr: int, value: int, depth: int) -> None:
         index = len(st.events)
-        st.events.append(LocalEvent("R", loc, value, instr.order, instr, addr, 0, st.ctrl,
-                                    flavour=instr.kind, depth=depth))
+        st.events.append(
+            LocalEvent("R", loc, value, instr.order, instr, addr, 0, st.ctrl, flavour=instr.kind, depth=depth)
+        )
         if instr.exclusive:
             st.excl = index
         if instr.reg is not None:
@@ -268,8 +314,9 @@ def _lock_positions(code) -> set[int]:
     return out
 
 
-def value_sets(program: Program, threads: list[ThreadPaths],
-               tick: Callable[[], None] | None = None) -> list[dict[str, dict[int, int]]]:
+def value_sets(
+    program: Program, threads: list[ThreadPaths], tick: Callable[[], None] | None = None
+) -> list[dict[str, dict[int, int]]]:
     """Per thread, the values it may write to each location, each with its depth: the
     fewest dependent writes (writes whose value uses a read) a chain producing it needs.
     A fixpoint in which each thread reads what the others may write. A chain uses each

@@ -16,8 +16,8 @@ edges every coherent graph has (`Skeleton.forced_co`).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 from incref.checker.axiomatic.graph import Execution, Layout, PlacedPath, Skeleton
 from incref.checker.axiomatic.paths import ThreadPaths, others_of, value_sets
@@ -185,8 +185,14 @@ def executions(sk: Skeleton, model: Model, counter: Counter, every_co: bool = Tr
             if co[last] & mask or last in succ:
                 continue  # a write must follow it
             others = mask & ~(1 << last)
-            yield from choose_lasts(li + 1, tuple(row | (1 << last) if (others >> i) & 1 or i == sk.init_of[loc]
-                                                  else row for i, row in enumerate(co)), succ, env)
+            yield from choose_lasts(
+                li + 1,
+                tuple(
+                    row | (1 << last) if (others >> i) & 1 or i == sk.init_of[loc] else row for i, row in enumerate(co)
+                ),
+                succ,
+                env,
+            )
 
     def place(li: int, co: tuple[int, ...], remaining: int, must: int | None, succ, env) -> Iterator[Execution]:
         """Order the `remaining` writes of location `li` after those already placed;

@@ -17,7 +17,6 @@ import re
 from pathlib import Path
 from types import ModuleType
 
-from incref.errors import InputError
 from incref.frontends.text import read_source
 from incref.ir.program import BinOp, Expr, Program, UnOp, Var, names_in
 
@@ -78,8 +77,10 @@ def refuse_unknown_threads(src: Source, piece: Piece, tail, nthreads: int) -> No
         tid, sep, _ = key.partition(":")
         if sep and tid.isdigit() and int(tid) >= nthreads:
             m = re.search(rf"(?<![\w:])P?{tid}:", piece.text)
-            raise src.error(f"{key} names thread {tid}, but the test has threads 0 to {nthreads - 1}",
-                            piece.offset + (m.start() if m else 0))
+            raise src.error(
+                f"{key} names thread {tid}, but the test has threads 0 to {nthreads - 1}",
+                piece.offset + (m.start() if m else 0),
+            )
 
 
 MAX_OPERATORS = 200
@@ -94,8 +95,10 @@ def refuse_deep_expressions(src: Source, piece: Piece) -> None:
     for statement in piece.text.split(";"):
         ops = list(_OPERATOR.finditer(statement))
         if len(ops) > MAX_OPERATORS:
-            raise src.error(f"expression too long (over {MAX_OPERATORS} operators in one statement "
-                            "or condition)", piece.offset + start + ops[MAX_OPERATORS].start())
+            raise src.error(
+                f"expression too long (over {MAX_OPERATORS} operators in one statement or condition)",
+                piece.offset + start + ops[MAX_OPERATORS].start(),
+            )
         start += len(statement) + 1
 
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import re
 
-from incref.ir.program import (Assign, BinOp, Branch, Cas, Const, Expr, Fence, Load, Order, Reg, Rmw,
-                               Store, UnOp)
+from incref.ir.program import Assign, BinOp, Branch, Cas, Const, Expr, Fence, Load, Order, Reg, Rmw, Store, UnOp
 
 from .asm import Cell, Thread
 from .tail import parse_int
@@ -29,25 +28,77 @@ _IMM = re.compile(r"^#(-?(0x[0-9a-fA-F]+|\d+))$")
 _MEM = re.compile(r"^\[\s*(\w+)\s*(?:,\s*(#?-?\w+)\s*(?:,\s*(\w+)(?:\s+#(\d+))?\s*)?)?\]$")
 _RMW = re.compile(r"^(LD(ADD|CLR|EOR|SET)|ST(ADD|CLR|EOR|SET)|SWP|CAS)(AL|A|L)?([BH])?$")
 
-LOADS = {"LDR": (Order.RLX, False, ""), "LDAR": (Order.ACQ, False, ""),
-         "LDAPR": (Order.ACQ, False, "ldapr"), "LDXR": (Order.RLX, True, ""),
-         "LDAXR": (Order.ACQ, True, "")}
+LOADS = {
+    "LDR": (Order.RLX, False, ""),
+    "LDAR": (Order.ACQ, False, ""),
+    "LDAPR": (Order.ACQ, False, "ldapr"),
+    "LDXR": (Order.RLX, True, ""),
+    "LDAXR": (Order.ACQ, True, ""),
+}
 STORES = {"STR": Order.RLX, "STLR": Order.REL}
 EXCLUSIVE_STORES = {"STXR": Order.RLX, "STLXR": Order.REL}
 SUFFIX_ORDER = {None: Order.RLX, "A": Order.ACQ, "L": Order.REL, "AL": Order.ACQ_REL}
 RMW_OP = {"ADD": "add", "CLR": "clr", "EOR": "xor", "SET": "or"}
-DMB = {**dict.fromkeys(("SY", "ISH", "OSH", "NSH"), ("dmb.sy", Order.SC)),
-       **dict.fromkeys(("LD", "ISHLD", "OSHLD", "NSHLD"), ("dmb.ld", Order.ACQ)),
-       **dict.fromkeys(("ST", "ISHST", "OSHST", "NSHST"), ("dmb.st", Order.REL))}
+DMB = {
+    **dict.fromkeys(("SY", "ISH", "OSH", "NSH"), ("dmb.sy", Order.SC)),
+    **dict.fromkeys(("LD", "ISHLD", "OSHLD", "NSHLD"), ("dmb.ld", Order.ACQ)),
+    **dict.fromkeys(("ST", "ISHST", "OSHST", "NSHST"), ("dmb.st", Order.REL)),
+}
 ALU = {"ADD": "+", "SUB": "-", "EOR": "^", "AND": "&", "ORR": "|"}
 CONDITIONS = {"EQ": "==", "NE": "!=", "GT": ">", "GE": ">=", "LT": "<", "LE": "<="}
 FLAGS = "__flags"  # CMP a,b keeps a-b here; B.cond compares it with 0
 # Real AArch64 instructions outside the subset: reported as unsupported, not as typos.
-KNOWN_UNMODELLED = {"LDP", "STP", "LDAXP", "STLXP", "LDXP", "STXP", "LDAPUR", "STLUR", "LDUR", "STUR",
-                    "DC", "IC", "TLBI", "DSB", "MRS", "MSR", "SVC", "HVC", "ERET", "BR", "BLR", "RET",
-                    "BL", "CSEL", "CSINC", "MADD", "MUL", "LSL", "LSR", "NEG", "MVN", "TBZ", "TBNZ",
-                    "LDG", "STG", "STZG", "ADR", "ADRP", "CCMP", "UDF", "SMAX", "SMIN", "UMAX", "UMIN",
-                    "CASP", "LDSMAX", "LDSMIN", "LDUMAX", "LDUMIN"}
+KNOWN_UNMODELLED = {
+    "LDP",
+    "STP",
+    "LDAXP",
+    "STLXP",
+    "LDXP",
+    "STXP",
+    "LDAPUR",
+    "STLUR",
+    "LDUR",
+    "STUR",
+    "DC",
+    "IC",
+    "TLBI",
+    "DSB",
+    "MRS",
+    "MSR",
+    "SVC",
+    "HVC",
+    "ERET",
+    "BR",
+    "BLR",
+    "RET",
+    "BL",
+    "CSEL",
+    "CSINC",
+    "MADD",
+    "MUL",
+    "LSL",
+    "LSR",
+    "NEG",
+    "MVN",
+    "TBZ",
+    "TBNZ",
+    "LDG",
+    "STG",
+    "STZG",
+    "ADR",
+    "ADRP",
+    "CCMP",
+    "UDF",
+    "SMAX",
+    "SMIN",
+    "UMAX",
+    "UMIN",
+    "CASP",
+    "LDSMAX",
+    "LDSMIN",
+    "LDUMAX",
+    "LDUMIN",
+}
 MIXED_SIZE = re.compile(r"^(LD|ST)[A-Z]*[BH]$|^LDRS[BHW]$")
 
 

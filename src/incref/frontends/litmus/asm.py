@@ -10,10 +10,11 @@ through `Thread.emit`; `assemble` links the labels and records which locations w
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
-from incref.ir.program import Expr, Instr, IRError, Label, Thread as IRThread, link
+from incref.ir.program import Expr, Instr, IRError, Label, link
+from incref.ir.program import Thread as IRThread
 
 from .source import Piece, Source
 
@@ -55,8 +56,9 @@ def split_table(src: Source, piece: Piece) -> list[list[Cell]]:
     columns: list[list[Cell]] = [[] for _ in header]
     for row in body_rows:
         if len(row) > len(header):
-            raise src.error(f"this row has {len(row)} columns but the header names {len(header)} threads",
-                            row[len(header)].offset)
+            raise src.error(
+                f"this row has {len(row)} columns but the header names {len(header)} threads", row[len(header)].offset
+            )
         for tid, cell in enumerate(row):
             if cell.text:
                 columns[tid].append(cell)
@@ -91,8 +93,12 @@ class Thread:
         self.widths.setdefault(loc, set()).add(width)
 
 
-def assemble(src: Source, columns: list[list[Cell]], addresses: dict[tuple[int, str], str],
-             instruction: Callable[[Thread, Cell], None]) -> tuple[list[IRThread], set[str]]:
+def assemble(
+    src: Source,
+    columns: list[list[Cell]],
+    addresses: dict[tuple[int, str], str],
+    instruction: Callable[[Thread, Cell], None],
+) -> tuple[list[IRThread], set[str]]:
     """Translate every cell of every column; returns the threads and the locations named.
     A location accessed with two widths makes the test mixed-size (unsupported)."""
     threads, widths = [], {}

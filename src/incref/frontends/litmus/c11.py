@@ -21,8 +21,26 @@ from importlib import resources
 
 from lark import Lark, Token, Tree, UnexpectedInput
 
-from incref.ir.program import (Assign, BinOp, Branch, Cas, Const, Expr, Fence, Instr, IRError, Label, Load,
-                               Order, Reg, Rmw, Store, Thread, UnOp, link)
+from incref.ir.program import (
+    Assign,
+    BinOp,
+    Branch,
+    Cas,
+    Const,
+    Expr,
+    Fence,
+    Instr,
+    IRError,
+    Label,
+    Load,
+    Order,
+    Reg,
+    Rmw,
+    Store,
+    Thread,
+    UnOp,
+    link,
+)
 
 from .source import Piece, Source
 from .tail import parse_int
@@ -38,13 +56,32 @@ ORDERS = {
     "memory_order_seq_cst": Order.SC,
 }
 FETCH_OPS = {"add": "add", "sub": "sub", "and": "and", "or": "or", "xor": "xor"}
-_CALL = re.compile(r"^atomic_(load|store|exchange|fetch_(add|sub|and|or|xor)|compare_exchange_strong"
-                   r"|thread_fence)(_explicit)?$")
+_CALL = re.compile(
+    r"^atomic_(load|store|exchange|fetch_(add|sub|and|or|xor)|compare_exchange_strong"
+    r"|thread_fence)(_explicit)?$"
+)
 # (value arguments, order arguments) of each call, `_explicit` form
-_ARITY = {"load": (1, 1), "store": (2, 1), "exchange": (2, 1), "fetch": (2, 1),
-          "compare_exchange_strong": (3, 2), "thread_fence": (0, 1)}
-_BINARY = {"*": "*", "+": "+", "-": "-", "<<": "<<", ">>": ">>", "==": "==", "!=": "!=", "<": "<",
-           "<=": "<=", ">": ">", ">=": ">="}
+_ARITY = {
+    "load": (1, 1),
+    "store": (2, 1),
+    "exchange": (2, 1),
+    "fetch": (2, 1),
+    "compare_exchange_strong": (3, 2),
+    "thread_fence": (0, 1),
+}
+_BINARY = {
+    "*": "*",
+    "+": "+",
+    "-": "-",
+    "<<": "<<",
+    ">>": ">>",
+    "==": "==",
+    "!=": "!=",
+    "<": "<",
+    "<=": "<=",
+    ">": ">",
+    ">=": ">=",
+}
 _FOLDED = {"lor": "||", "land": "&&", "bor": "|", "bxor": "^", "band": "&"}
 
 
@@ -66,7 +103,7 @@ def translate(src: Source, piece: Piece) -> tuple[list[Thread], set[str]]:
         at = len(piece.text.rstrip()) if at in (None, -1) else at
         token = getattr(exc, "token", None)
         at_end = token is None or token.type == "$END"
-        what = "end of the code" if at_end else repr(str(token) or piece.text[at:at + 1])
+        what = "end of the code" if at_end else repr(str(token) or piece.text[at : at + 1])
         raise src.error(f"C syntax error: unexpected {what}", piece.offset + at) from None
     threads, named = [], set()
     for tid, node in enumerate(tree.children):
@@ -289,8 +326,11 @@ class _ThreadBuilder:
         """`reg` gets 1 on success, 0 on failure; on failure the value seen goes to the
         expected object (C11 7.17.7.4 paragraph 2)."""
         expected_node, desired = args[1], self.pure(args[2])
-        local = (isinstance(expected_node, Tree) and expected_node.data == "address_of"
-                 and str(expected_node.children[0]) in self.locals)
+        local = (
+            isinstance(expected_node, Tree)
+            and expected_node.data == "address_of"
+            and str(expected_node.children[0]) in self.locals
+        )
         old = self.temp()
         if local:
             expected: Expr = Reg(str(expected_node.children[0]))
@@ -302,8 +342,7 @@ class _ThreadBuilder:
         self.emit(Cas(old, loc, expected, desired, mos[0], mos[1], origin=origin))
         flag = reg or self.temp()
         done = self.label()
-        self.emit(Assign(flag, BinOp("==", Reg(old), expected), origin=origin),
-                  Branch(Reg(flag), done, origin=origin))
+        self.emit(Assign(flag, BinOp("==", Reg(old), expected), origin=origin), Branch(Reg(flag), done, origin=origin))
         if local:
             self.emit(Assign(str(expected_node.children[0]), Reg(old), origin=origin))
         else:

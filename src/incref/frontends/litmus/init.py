@@ -9,8 +9,8 @@ holding an address (`x=y`: a pointer in memory) is outside what incref models.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .source import Piece, Source
 from .tail import parse_int

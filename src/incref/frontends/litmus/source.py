@@ -121,7 +121,7 @@ def split(src: Source) -> Sections:
         raise src.error(f"unknown architecture {m.group()!r} (expected X86, AArch64 or C)", m.start())
     line_end = text.find("\n", m.end())
     line_end = len(text) if line_end < 0 else line_end
-    header = text[m.end():line_end].split()
+    header = text[m.end() : line_end].split()
     if not header:
         raise src.error("the header names no test", m.end())
     sections = Sections(arch=arch, name=header[0])
@@ -132,7 +132,7 @@ def split(src: Source) -> Sections:
     close = _matching_brace(text, brace)
     if close < 0:
         raise src.error("init block '{' is never closed", brace)
-    sections.init = Piece(text[brace + 1:close], brace + 1)
+    sections.init = Piece(text[brace + 1 : close], brace + 1)
     pos = close + 1
     semi = re.match(r"\s*;", text[pos:])
     if semi:

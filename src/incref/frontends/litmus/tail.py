@@ -10,10 +10,10 @@ conformance corpora do (the per-model expectations after `with` are not verdicts
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Callable
 
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
@@ -71,16 +71,21 @@ def _condition_text(quantifier: str, tail: str) -> str:
     """What herd7 prints after `Condition`: the quantifier and the proposition as written
     (whitespace folded; an old `final` form drops its `with` part)."""
     m = _QUANTIFIER.search(tail)
-    body = re.sub(r"\bwith\b.*", "", tail[m.end():], flags=re.S) if m else ""
+    body = re.sub(r"\bwith\b.*", "", tail[m.end() :], flags=re.S) if m else ""
     return f"{quantifier} {' '.join(body.split()).rstrip(';').rstrip()}"
 
 
 def _syntax_error(src: Source, piece: Piece, exc: UnexpectedInput):
     token = getattr(exc, "token", None)
-    if (isinstance(exc, UnexpectedEOF) or getattr(exc, "pos_in_stream", None) in (None, -1)
-            or getattr(token, "type", "") == "$END"):
-        return src.error("condition ends too early (unbalanced parenthesis or missing operand?)",
-                         piece.offset + len(piece.text.rstrip()))
+    if (
+        isinstance(exc, UnexpectedEOF)
+        or getattr(exc, "pos_in_stream", None) in (None, -1)
+        or getattr(token, "type", "") == "$END"
+    ):
+        return src.error(
+            "condition ends too early (unbalanced parenthesis or missing operand?)",
+            piece.offset + len(piece.text.rstrip()),
+        )
     at = piece.offset + exc.pos_in_stream
     if isinstance(exc, UnexpectedCharacters):
         return src.error(f"unexpected character {piece.text[exc.pos_in_stream]!r} in the condition", at)

@@ -94,8 +94,14 @@ class Verdict:
         return "\n".join(lines)
 
 
-def run_file(path: str | Path, model: str | None = None, *, timeout: float | None = None,
-             max_states: int | None = None, engine: str = "axiomatic") -> Verdict:
+def run_file(
+    path: str | Path,
+    model: str | None = None,
+    *,
+    timeout: float | None = None,
+    max_states: int | None = None,
+    engine: str = "axiomatic",
+) -> Verdict:
     """Parse and check one litmus file under `model` (default: the architecture's).
 
     The default engine is the axiomatic one for every model, because herd7's `Positive` and
@@ -118,11 +124,17 @@ def run_file(path: str | Path, model: str | None = None, *, timeout: float | Non
     try:
         res = check(program, model, engine=engine, timeout=timeout, max_states=max_states)
     except Unsupported as exc:  # a feature this model's engine does not run (exclusives under tso)
-        return Verdict(program.name, path, model, "unsupported", exc.feature, program,
-                       seconds=time.monotonic() - start)
+        return Verdict(program.name, path, model, "unsupported", exc.feature, program, seconds=time.monotonic() - start)
     except Exception as exc:  # noqa: BLE001 - an engine bug on one test must not stop a directory run
-        return Verdict(program.name, path, model, "error", f"internal error: {type(exc).__name__}: {exc}",
-                       program, seconds=time.monotonic() - start)
+        return Verdict(
+            program.name,
+            path,
+            model,
+            "error",
+            f"internal error: {type(exc).__name__}: {exc}",
+            program,
+            seconds=time.monotonic() - start,
+        )
     cond = program.condition
     positive = sum(o.count for o in res.outcomes if cond.satisfied_by(o.state))
     negative = sum(o.count for o in res.outcomes) - positive
@@ -132,8 +144,9 @@ def run_file(path: str | Path, model: str | None = None, *, timeout: float | Non
         result, reason = "Undef", None
     else:
         result, reason = ("Ok" if res.condition_holds else "No"), None
-    return Verdict(program.name, path, model, result, reason, program, res, time.monotonic() - start,
-                   positive, negative)
+    return Verdict(
+        program.name, path, model, result, reason, program, res, time.monotonic() - start, positive, negative
+    )
 
 
 def _name_of(path: str) -> str:

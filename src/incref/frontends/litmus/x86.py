@@ -28,9 +28,33 @@ ALU = {"ADD": "add", "SUB": "sub", "AND": "and", "OR": "or", "XOR": "xor"}
 STEP = {"INC": "add", "DEC": "sub"}
 IR_OPS = {"add": "+", "sub": "-", "and": "&", "or": "|", "xor": "^"}
 # Real x86 instructions outside the subset: reported as unsupported, not as typos.
-KNOWN_UNMODELLED = {"LFENCE", "SFENCE", "CMP", "TEST", "JMP", "JE", "JNE", "JZ", "JNZ", "PUSH", "POP",
-                    "LEA", "NEG", "NOT", "SHL", "SHR", "IMUL", "CMOVE", "CMOVNE", "SETE", "SETNE",
-                    "MOVNTI", "CLFLUSH", "PAUSE", "NOP"}
+KNOWN_UNMODELLED = {
+    "LFENCE",
+    "SFENCE",
+    "CMP",
+    "TEST",
+    "JMP",
+    "JE",
+    "JNE",
+    "JZ",
+    "JNZ",
+    "PUSH",
+    "POP",
+    "LEA",
+    "NEG",
+    "NOT",
+    "SHL",
+    "SHR",
+    "IMUL",
+    "CMOVE",
+    "CMOVNE",
+    "SETE",
+    "SETNE",
+    "MOVNTI",
+    "CLFLUSH",
+    "PAUSE",
+    "NOP",
+}
 
 
 def reg_name(name: str) -> str:
@@ -91,8 +115,9 @@ class _Operands:
             return Reg(reg)
         m = _IMMEDIATE.match(self.ops[i])
         if m is None:
-            raise self.thread.src.error(f"bad operand {self.ops[i]!r} (register, [location] or $value)",
-                                        self.cell.offset)
+            raise self.thread.src.error(
+                f"bad operand {self.ops[i]!r} (register, [location] or $value)", self.cell.offset
+            )
         return Const(parse_int(m.group(1)))
 
     def dest_register(self, i: int) -> str:
@@ -137,8 +162,9 @@ def _xchg(o: _Operands, mnemonic: str, locked: bool) -> None:
             return
     a, b = o.dest_register(0), o.dest_register(1)
     tmp = o.thread.temp()
-    o.emit(Assign(tmp, Reg(a), origin=o.origin), Assign(a, Reg(b), origin=o.origin),
-           Assign(b, Reg(tmp), origin=o.origin))
+    o.emit(
+        Assign(tmp, Reg(a), origin=o.origin), Assign(a, Reg(b), origin=o.origin), Assign(b, Reg(tmp), origin=o.origin)
+    )
 
 
 def _arith(o: _Operands, mnemonic: str, locked: bool) -> None:
@@ -159,9 +185,11 @@ def _arith(o: _Operands, mnemonic: str, locked: bool) -> None:
         o.emit(Rmw(None, loc, op, operand, Order.SC, origin=o.origin))
     else:
         tmp = o.thread.temp()
-        o.emit(Load(tmp, loc, Order.RLX, origin=o.origin),
-               Assign(tmp, BinOp(IR_OPS[op], Reg(tmp), operand), origin=o.origin),
-               Store(loc, Reg(tmp), Order.RLX, origin=o.origin))
+        o.emit(
+            Load(tmp, loc, Order.RLX, origin=o.origin),
+            Assign(tmp, BinOp(IR_OPS[op], Reg(tmp), operand), origin=o.origin),
+            Store(loc, Reg(tmp), Order.RLX, origin=o.origin),
+        )
 
 
 def _xadd(o: _Operands, mnemonic: str, locked: bool) -> None:
@@ -184,6 +212,12 @@ def _cmpxchg(o: _Operands, mnemonic: str, locked: bool) -> None:
     o.emit(Cas("EAX", loc, Reg("EAX"), o.value(1), Order.SC, Order.SC, origin=o.origin))
 
 
-_HANDLERS = {"MOV": _mov, "MFENCE": _mfence, "XCHG": _xchg, "XADD": _xadd, "CMPXCHG": _cmpxchg,
-             **{m: _arith for m in (*ALU, *STEP)}}
+_HANDLERS = {
+    "MOV": _mov,
+    "MFENCE": _mfence,
+    "XCHG": _xchg,
+    "XADD": _xadd,
+    "CMPXCHG": _cmpxchg,
+    **{m: _arith for m in (*ALU, *STEP)},
+}
 _LOCKABLE = {"XCHG", "XADD", "CMPXCHG", *ALU, *STEP}

@@ -4,8 +4,8 @@ the Python builder shares. docs/FORMAT.md documents the format."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from incref.frontends.scenario.compiler import compile_scenario
 from incref.frontends.scenario.parser import parse, read_file

@@ -57,15 +57,15 @@ class Bin:
     which the compiler accepts in final conditions only."""
 
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     pos: Pos | None = _pos()
 
 
 @dataclass(frozen=True)
 class Un:
     op: str
-    operand: "Expr"
+    operand: Expr
     pos: Pos | None = _pos()
 
 
@@ -141,15 +141,15 @@ class AssignS:
 @dataclass(frozen=True)
 class IfS:
     cond: Expr
-    then: tuple["Stmt", ...]
-    orelse: tuple["Stmt", ...] = ()
+    then: tuple[Stmt, ...]
+    orelse: tuple[Stmt, ...] = ()
     pos: Pos | None = _pos()
 
 
 @dataclass(frozen=True)
 class RepeatS:
     count: Expr
-    body: tuple["Stmt", ...]
+    body: tuple[Stmt, ...]
     pos: Pos | None = _pos()
 
 
@@ -157,7 +157,7 @@ class RepeatS:
 class WhileS:
     cond: Expr
     bound: Expr
-    body: tuple["Stmt", ...]
+    body: tuple[Stmt, ...]
     pos: Pos | None = _pos()
 
 
@@ -252,9 +252,24 @@ class Scenario:
 # --------------------------------------------------------------------------- printing
 
 _PRECEDENCE = {
-    "=>": 1, "||": 2, "&&": 3,
-    "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, "=": 4,
-    "|": 5, "^": 6, "&": 7, "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10,
+    "=>": 1,
+    "||": 2,
+    "&&": 3,
+    "==": 4,
+    "!=": 4,
+    "<": 4,
+    "<=": 4,
+    ">": 4,
+    ">=": 4,
+    "=": 4,
+    "|": 5,
+    "^": 6,
+    "&": 7,
+    "<<": 8,
+    ">>": 8,
+    "+": 9,
+    "-": 9,
+    "*": 10,
 }
 _UNARY = 11
 

@@ -25,15 +25,46 @@ operator table.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 from incref.errors import InputError, UsageError
 from incref.frontends.scenario import ast
 from incref.ir.program import (
-    BINARY_OPS, UNARY_OPS, Assert, Assign, Assume, BinOp, Branch, Cas, Condition, Const, Decref,
-    Expr, Fence, Incref, Instr, Label, Load, Lock, LoopBound, ObjectInfo, Order, Program, Reg, Rmw,
-    Store, Thread, UnOp, Unlock, Var, default_object, free_code, link, reg_key, use_code,
+    BINARY_OPS,
+    UNARY_OPS,
+    Assert,
+    Assign,
+    Assume,
+    BinOp,
+    Branch,
+    Cas,
+    Condition,
+    Const,
+    Decref,
+    Expr,
+    Fence,
+    Incref,
+    Instr,
+    Label,
+    Load,
+    Lock,
+    LoopBound,
+    ObjectInfo,
+    Order,
+    Program,
+    Reg,
+    Rmw,
+    Store,
+    Thread,
+    Unlock,
+    UnOp,
+    Var,
+    default_object,
+    free_code,
+    link,
+    reg_key,
+    use_code,
 )
 
 MAX_THREADS = 64
@@ -42,13 +73,25 @@ MAX_INSTRUCTIONS = 20_000
 threads, so a scenario past this size could never be explored anyway."""
 
 ORDERS = {
-    "na": Order.NA, "rlx": Order.RLX, "relaxed": Order.RLX, "acq": Order.ACQ, "acquire": Order.ACQ,
-    "rel": Order.REL, "release": Order.REL, "acq_rel": Order.ACQ_REL, "sc": Order.SC, "seq_cst": Order.SC,
+    "na": Order.NA,
+    "rlx": Order.RLX,
+    "relaxed": Order.RLX,
+    "acq": Order.ACQ,
+    "acquire": Order.ACQ,
+    "rel": Order.REL,
+    "release": Order.REL,
+    "acq_rel": Order.ACQ_REL,
+    "sc": Order.SC,
+    "seq_cst": Order.SC,
 }
 
 RMW_OPS = {
-    "fetch_add": "add", "fetch_sub": "sub", "fetch_and": "and", "fetch_or": "or",
-    "fetch_xor": "xor", "exchange": "xchg",
+    "fetch_add": "add",
+    "fetch_sub": "sub",
+    "fetch_and": "and",
+    "fetch_or": "or",
+    "fetch_xor": "xor",
+    "exchange": "xchg",
 }
 
 # C11 7.17.7: a load may not release, a store may not acquire; a fence has no `relaxed` or
@@ -247,13 +290,18 @@ class _Compiler:
 
         def resolve(node):
             if isinstance(node, ast.ThreadReg):
-                raise self.error(f"{node.thread}:{node.reg} names a register of a thread; only the final condition can", node.pos)
+                raise self.error(
+                    f"{node.thread}:{node.reg} names a register of a thread; only the final condition can", node.pos
+                )
             if node.name in self.params:
                 return Const(self.params[node.name])
             if node.name in state.assigned:
                 return Reg(node.name)
             if node.name in self.locations:
-                raise self.error(f"{node.name!r} is a shared location; read it into a register first (r = load {node.name})", node.pos)
+                raise self.error(
+                    f"{node.name!r} is a shared location; read it into a register first (r = load {node.name})",
+                    node.pos,
+                )
             raise self.error(f"undefined register or parameter {node.name!r}", node.pos)
 
         return resolve
@@ -266,8 +314,11 @@ class _Compiler:
             code = self._stmt(stmt, state)
             self.size += sum(not isinstance(i, Label) for i in code)
             if self.size > MAX_INSTRUCTIONS:
-                raise self.error(f"the scenario unrolls to more than {MAX_INSTRUCTIONS} instructions; "
-                                 "exhaustive checking needs small scenarios", stmt.pos)
+                raise self.error(
+                    f"the scenario unrolls to more than {MAX_INSTRUCTIONS} instructions; "
+                    "exhaustive checking needs small scenarios",
+                    stmt.pos,
+                )
             out.extend(code)
         return out
 
@@ -348,8 +399,10 @@ class _Compiler:
     def _repeat(self, stmt: ast.RepeatS, state: _ThreadState) -> list[Instr]:
         times = self.count(stmt.count, "a repeat count")
         if times > MAX_INSTRUCTIONS:
-            raise self.error(f"repeat {times} is over the limit of {MAX_INSTRUCTIONS}; "
-                             "exhaustive checking needs small scenarios", stmt.pos)
+            raise self.error(
+                f"repeat {times} is over the limit of {MAX_INSTRUCTIONS}; exhaustive checking needs small scenarios",
+                stmt.pos,
+            )
         out: list[Instr] = []
         for _ in range(times):
             out.extend(self._block(stmt.body, state))
@@ -440,8 +493,11 @@ class _Compiler:
             if node.name in self.locations:
                 return Var(node.name)
             if any(node.name in regs for regs in self.registers.values()):
-                raise self.error(f"{node.name!r} is a register; in the final condition write it as T:{node.name} "
-                                 "(T the thread number)", node.pos)
+                raise self.error(
+                    f"{node.name!r} is a register; in the final condition write it as T:{node.name} "
+                    "(T the thread number)",
+                    node.pos,
+                )
             raise self.error(f"undefined location or parameter {node.name!r}", node.pos)
 
         prop = self.lower(decl.cond, resolve, herd_eq=True)

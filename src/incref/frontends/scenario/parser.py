@@ -17,8 +17,9 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.lexer import PatternStr
 
 from incref.errors import InputError
-from incref.frontends.text import decode as decode_text, read_source
 from incref.frontends.scenario import ast
+from incref.frontends.text import decode as decode_text
+from incref.frontends.text import read_source
 
 """A scenario is a few dozen lines; anything over 1 MB is not one."""
 
@@ -50,8 +51,14 @@ def grammar() -> Lark:
     hash), which cuts the start-up of every command; `start="expr"` parses one expression
     (for the builder)."""
     return Lark.open(
-        "scenario.lark", rel_to=__file__, parser="lalr", lexer="contextual",
-        propagate_positions=True, maybe_placeholders=True, start=["start", "expr"], cache=True,
+        "scenario.lark",
+        rel_to=__file__,
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        start=["start", "expr"],
+        cache=True,
     )
 
 
@@ -112,9 +119,14 @@ def _check_depth(tree: Tree, text: str, file: str | None) -> None:
             lines = text.splitlines()
             line, col = (meta.line, meta.column) if meta is not None else (None, None)
             source = lines[line - 1] if line is not None and 0 < line <= len(lines) else None
-            raise InputError(f"nested too deeply (over {MAX_DEPTH} levels of the parse tree: a long operator "
-                             "chain or deeply nested blocks); split it into several statements",
-                             file, line, col, source)
+            raise InputError(
+                f"nested too deeply (over {MAX_DEPTH} levels of the parse tree: a long operator "
+                "chain or deeply nested blocks); split it into several statements",
+                file,
+                line,
+                col,
+                source,
+            )
         stack.extend((child, depth + 1, meta) for child in node.children if isinstance(child, Tree))
 
 
@@ -140,8 +152,14 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str | None) -> InputErr
     typo = _unknown_instruction(source, col, expected)
     if typo is not None:
         word, col = typo
-        return InputError(f"unknown instruction {word!r}; a statement is an instruction ({_INSTRUCTIONS}, ...) "
-                          "or an assignment (`r0 = load x`, `r1 = r0 + 1`)", file, line, col, source)
+        return InputError(
+            f"unknown instruction {word!r}; a statement is an instruction ({_INSTRUCTIONS}, ...) "
+            "or an assignment (`r0 = load x`, `r1 = r0 + 1`)",
+            file,
+            line,
+            col,
+            source,
+        )
     message = found + (f"; expected {_describe_expected(expected)}" if expected else "")
     return InputError(message, file, line, col, source)
 
@@ -152,7 +170,7 @@ def _unknown_instruction(source: str, col: int, expected) -> tuple[str, int] | N
     statement so far is that one word."""
     if set(expected) != {"EQUAL"}:
         return None
-    before = source[:col - 1]
+    before = source[: col - 1]
     start = max(before.rfind(c) for c in "{};") + 1
     word = before[start:].strip()
     if not word.isidentifier():
@@ -162,11 +180,36 @@ def _unknown_instruction(source: str, col: int, expected) -> tuple[str, int] | N
 
 # When Lark expects many tokens, they are named by what they start.
 _CATEGORIES = (
-    ("a statement", {"'store'", "'fence'", "'lock'", "'unlock'", "'if'", "'repeat'", "'while'", "'await'",
-                     "'assert'", "'incref'", "'decref'", "'use'", "'free'", "'cas'", "'fetch_add'",
-                     "'fetch_sub'", "'fetch_and'", "'fetch_or'", "'fetch_xor'", "'exchange'", "';'"}),
-    ("a declaration", {"'scenario'", "'param'", "'shared'", "'mutex'", "'object'", "'thread'", "'exists'",
-                       "'forall'", "'~'"}),
+    (
+        "a statement",
+        {
+            "'store'",
+            "'fence'",
+            "'lock'",
+            "'unlock'",
+            "'if'",
+            "'repeat'",
+            "'while'",
+            "'await'",
+            "'assert'",
+            "'incref'",
+            "'decref'",
+            "'use'",
+            "'free'",
+            "'cas'",
+            "'fetch_add'",
+            "'fetch_sub'",
+            "'fetch_and'",
+            "'fetch_or'",
+            "'fetch_xor'",
+            "'exchange'",
+            "';'",
+        },
+    ),
+    (
+        "a declaration",
+        {"'scenario'", "'param'", "'shared'", "'mutex'", "'object'", "'thread'", "'exists'", "'forall'", "'~'"},
+    ),
     ("an expression", {"'!'", "'('", "'-'", "'~'", "a name", "a number"}),
 )
 
@@ -281,8 +324,9 @@ class _ToAst(Transformer):
 
     def cas(self, meta, children):
         reg, order, loc, expected, desired = children
-        return ast.CasS(None if reg is None else str(reg), loc, expected, desired,
-                        *self._orders(order, 2), pos=_pos(meta))
+        return ast.CasS(
+            None if reg is None else str(reg), loc, expected, desired, *self._orders(order, 2), pos=_pos(meta)
+        )
 
     def cas_discard(self, meta, children):
         return self.cas(meta, [None, *children])

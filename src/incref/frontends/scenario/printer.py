@@ -69,8 +69,7 @@ def _stmt(stmt: ast.Stmt) -> tuple[str, list[tuple[str, tuple[ast.Stmt, ...]]]]:
         # a failure order needs the success order before it; `sc` is the default one
         success = stmt.order if stmt.order is not None or stmt.fail_order is None else "sc"
         orders = _order(success, stmt.fail_order)
-        return (f"{_target(stmt.reg)}cas{orders} {stmt.loc}, {to_text(stmt.expected)} -> "
-                f"{to_text(stmt.desired)}"), []
+        return (f"{_target(stmt.reg)}cas{orders} {stmt.loc}, {to_text(stmt.expected)} -> {to_text(stmt.desired)}"), []
     if isinstance(stmt, ast.FenceS):
         return f"fence{_order(stmt.order)}", []
     if isinstance(stmt, ast.LockS):

@@ -11,12 +11,19 @@ returns a result object from `results`; `report` renders it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from incref.errors import UsageError
 from incref.hardware.experiments.results import (
-    ChildMemory, Contention, ContentionRow, Environment, ExperimentResult, ForkCow, PythonRace,
+    ChildMemory,
+    Contention,
+    ContentionRow,
+    Environment,
+    ExperimentResult,
+    ForkCow,
+    PythonRace,
     RaceCase,
 )
 from incref.hardware.experiments.runner import ProbeTimeout, run_probe
@@ -25,29 +32,44 @@ MAX_THREADS = 64
 
 
 def _race(doc: Mapping[str, Any], env: Environment) -> PythonRace:
-    cases = tuple(RaceCase(c["target"], c["statement"], tuple(c["bytecode"]), c["expected"],
-                           c["final"], c["seconds"]) for c in doc["cases"])
+    cases = tuple(
+        RaceCase(c["target"], c["statement"], tuple(c["bytecode"]), c["expected"], c["final"], c["seconds"])
+        for c in doc["cases"]
+    )
     return PythonRace("python-race", env, threads=doc["threads"], increments=doc["increments"], cases=cases)
 
 
 def _fork_cow(doc: Mapping[str, Any], env: Environment) -> ForkCow:
     if "skipped" in doc:
         return ForkCow("fork-cow", env, skipped=doc["skipped"])
-    children = tuple(ChildMemory(c["behaviour"], c["does"], c["freeze"], c["smaps"], c["seconds"])
-                     for c in doc["children"])
+    children = tuple(
+        ChildMemory(c["behaviour"], c["does"], c["freeze"], c["smaps"], c["seconds"]) for c in doc["children"]
+    )
     return ForkCow(
-        "fork-cow", env, objects=doc["objects"], object_type=doc["object_type"],
-        objects_mb=doc["objects_mb"], strings_mb=doc["strings_mb"],
+        "fork-cow",
+        env,
+        objects=doc["objects"],
+        object_type=doc["object_type"],
+        objects_mb=doc["objects_mb"],
+        strings_mb=doc["strings_mb"],
         interned_strings_immortal=doc["interned_strings_immortal"],
-        interned_string_refcount=doc["interned_string_refcount"], page_size=doc["page_size"],
+        interned_string_refcount=doc["interned_string_refcount"],
+        page_size=doc["page_size"],
         children=children,
     )
 
 
 def _contention(doc: Mapping[str, Any], env: Environment) -> Contention:
     rows = tuple(ContentionRow(r["sharing"], r["threads"], tuple(r["runs_s"])) for r in doc["rows"])
-    return Contention("pyobject-contention", env, threads=doc["threads"], touches=doc["touches"],
-                      references_per_touch=doc["references_per_touch"], repeats=doc["repeats"], rows=rows)
+    return Contention(
+        "pyobject-contention",
+        env,
+        threads=doc["threads"],
+        touches=doc["touches"],
+        references_per_touch=doc["references_per_touch"],
+        repeats=doc["repeats"],
+        rows=rows,
+    )
 
 
 @dataclass(frozen=True)
@@ -67,19 +89,39 @@ class Experiment:
 EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
     for e in (
-        Experiment("python-race", "threads doing `counter += 1` on a shared int and a list element: increments lost",
-                   "python_race", {"increments": 1_000_000}, {"increments": 300_000}, _race),
-        Experiment("fork-cow", "forked children reading objects: pages dirtied by refcounts vs the gc, with and without gc.freeze()",
-                   "fork_cow", {"objects": 500_000}, {"objects": 100_000}, _fork_cow, min_threads=0),
-        Experiment("pyobject-contention", "threads writing one shared object's refcount vs private objects: time ratio N/1 threads",
-                   "pyobject_contention", {"touches": 300_000, "repeats": 5}, {"touches": 100_000, "repeats": 5},
-                   _contention, min_threads=2),
+        Experiment(
+            "python-race",
+            "threads doing `counter += 1` on a shared int and a list element: increments lost",
+            "python_race",
+            {"increments": 1_000_000},
+            {"increments": 300_000},
+            _race,
+        ),
+        Experiment(
+            "fork-cow",
+            "forked children reading objects: pages dirtied by refcounts vs the gc, with and without gc.freeze()",
+            "fork_cow",
+            {"objects": 500_000},
+            {"objects": 100_000},
+            _fork_cow,
+            min_threads=0,
+        ),
+        Experiment(
+            "pyobject-contention",
+            "threads writing one shared object's refcount vs private objects: time ratio N/1 threads",
+            "pyobject_contention",
+            {"touches": 300_000, "repeats": 5},
+            {"touches": 100_000, "repeats": 5},
+            _contention,
+            min_threads=2,
+        ),
     )
 }
 
 
-def run(name: str, *, python: str | None = None, threads: int | None = None, quick: bool = False,
-        timeout: float = 300.0) -> ExperimentResult:
+def run(
+    name: str, *, python: str | None = None, threads: int | None = None, quick: bool = False, timeout: float = 300.0
+) -> ExperimentResult:
     """Run experiment `name` in `python` (default: this interpreter) and return its result."""
     experiment = EXPERIMENTS.get(name)
     if experiment is None:
@@ -89,8 +131,9 @@ def run(name: str, *, python: str | None = None, threads: int | None = None, qui
         if not experiment.min_threads:
             raise UsageError(f"{name} runs no threads; --threads does not apply")
         if not experiment.min_threads <= threads <= MAX_THREADS:
-            raise UsageError(f"--threads for {name} must be between {experiment.min_threads} and {MAX_THREADS}, "
-                             f"got {threads}")
+            raise UsageError(
+                f"--threads for {name} must be between {experiment.min_threads} and {MAX_THREADS}, got {threads}"
+            )
         args["threads"] = threads
     doc = run_probe(experiment.probe, args, python, timeout)
     return experiment.parse(doc, Environment(**doc["environment"]))

@@ -23,8 +23,10 @@ SHARED_VS_PRIVATE = (
 def environment_line(result: ExperimentResult) -> str:
     env = result.environment
     load = "" if env.load_avg_1min is None else f", load average {env.load_avg_1min:.1f}"
-    return (f"Python {env.python} ({env.implementation}, {env.build}; {env.gil_text}) at {env.executable}; "
-            f"{env.cpu}, {env.cores} cores ({env.usable_cores} usable){load}; {env.os}")
+    return (
+        f"Python {env.python} ({env.implementation}, {env.build}; {env.gil_text}) at {env.executable}; "
+        f"{env.cpu}, {env.cores} cores ({env.usable_cores} usable){load}; {env.os}"
+    )
 
 
 @singledispatch
@@ -37,8 +39,11 @@ def _(result: PythonRace) -> list[str]:
     env = result.environment
     plain = result.case("counter += 1")
     call = result.case("counter = counter + one()")
-    out = [f"`{c.statement}` ({c.target}): {c.lost:,} of {c.expected:,} increments lost "
-           f"({c.lost_per_million:,.0f} per million)" for c in result.cases]
+    out = [
+        f"`{c.statement}` ({c.target}): {c.lost:,} of {c.expected:,} increments lost "
+        f"({c.lost_per_million:,.0f} per million)"
+        for c in result.cases
+    ]
     steps = " / ".join(plain.bytecode)
     if env.gil_enabled and plain.lost == 0:
         out.append(
@@ -46,12 +51,15 @@ def _(result: PythonRace) -> list[str]:
             f"instructions ({steps}), and the GIL holder is switched out only at an eval-breaker check "
             f"(a backward jump or a call, after the {env.switch_interval_s * 1000:g} ms switch interval), "
             f"which never falls between that load and store. Put a call between them and "
-            f"{call.lost:,} of {call.expected:,} were lost with the GIL on.")
+            f"{call.lost:,} of {call.expected:,} were lost with the GIL on."
+        )
     elif env.gil_enabled:
         out.append(f"Even with the GIL, `{plain.statement}` ({steps}) lost increments: it is not atomic.")
     else:
-        out.append(f"The GIL is off: threads run at once and `{plain.statement}` ({steps}) is a plain "
-                   f"load, add, store race — the lost increment of the model, one level up.")
+        out.append(
+            f"The GIL is off: threads run at once and `{plain.statement}` ({steps}) is a plain "
+            f"load, add, store race — the lost increment of the model, one level up."
+        )
     return out
 
 
@@ -71,8 +79,7 @@ def _(result: ForkCow) -> list[str]:
         f"gc.collect() alone copied {beyond_idle('collect', False):.1f} MB without gc.freeze() and "
         f"{beyond_idle('collect', True):.1f} MB with it: the collector writes the gc header of every object it "
         f"traverses, and frozen objects sit in the permanent generation it skips.",
-        f"gc.freeze() does not stop refcount writes: reading with it still copied "
-        f"{beyond_idle('read', True):.1f} MB.",
+        f"gc.freeze() does not stop refcount writes: reading with it still copied {beyond_idle('read', True):.1f} MB.",
         f"Interned strings are {immortal} in this interpreter (sys.getrefcount = "
         f"{result.interned_string_refcount:,}): reading {result.strings_mb:.1f} MB of them copied "
         f"{beyond_idle('read-interned', False):.1f} MB"
@@ -84,22 +91,30 @@ def _(result: ForkCow) -> list[str]:
 @findings.register
 def _(result: Contention) -> list[str]:
     env, n = result.environment, result.threads
-    out = [f"{n} threads vs 1, same work per thread: shared object {result.ratio('shared'):.2f}x the time, "
-           f"private objects {result.ratio('private'):.2f}x (1.00x is perfect scaling)."]
+    out = [
+        f"{n} threads vs 1, same work per thread: shared object {result.ratio('shared'):.2f}x the time, "
+        f"private objects {result.ratio('private'):.2f}x (1.00x is perfect scaling)."
+    ]
     if n > (env.usable_cores or 1):
         out.append(f"{n} threads on {env.usable_cores} usable cores: threads share cores, so ratios include that.")
     if env.gil_enabled:
-        out.append(f"The GIL lets one thread run Python at a time, so {n} threads' work is serialised: expect about "
-                   f"{n}x or more (the lock's hand-offs add to it), whatever the sharing. The lock hides refcount "
-                   "contention; a free-threaded build (--python python3.13t) shows it.")
+        out.append(
+            f"The GIL lets one thread run Python at a time, so {n} threads' work is serialised: expect about "
+            f"{n}x or more (the lock's hand-offs add to it), whatever the sharing. The lock hides refcount "
+            "contention; a free-threaded build (--python python3.13t) shows it."
+        )
         if min(result.ratio("shared"), result.ratio("private")) < NOISY * n:
             load = "" if env.load_avg_1min is None else f" (load average {env.load_avg_1min:.1f} on {env.cores} cores)"
-            out.append(f"A ratio well below {n} with the GIL on means other processes slowed the one-thread "
-                       f"runs{load}: these ratios are noisy.")
+            out.append(
+                f"A ratio well below {n} with the GIL on means other processes slowed the one-thread "
+                f"runs{load}: these ratios are noisy."
+            )
     else:
-        out.append(f"With the GIL off, {n} threads writing one object's count took "
-                   f"{result.shared_over_private():.2f}x as long as "
-                   "writing private objects: the price of the count's cache line moving between cores.")
+        out.append(
+            f"With the GIL off, {n} threads writing one object's count took "
+            f"{result.shared_over_private():.2f}x as long as "
+            "writing private objects: the price of the count's cache line moving between cores."
+        )
     return out
 
 
@@ -114,8 +129,15 @@ def _(result: PythonRace) -> RenderableType:
     for col in ("target", "statement", "expected", "final", "lost", "lost / million", "seconds"):
         table.add_column(col, justify="left" if col in ("target", "statement") else "right")
     for c in result.cases:
-        table.add_row(c.target, c.statement, f"{c.expected:,}", f"{c.final:,}", f"{c.lost:,}",
-                      f"{c.lost_per_million:,.0f}", f"{c.seconds:.3f}")
+        table.add_row(
+            c.target,
+            c.statement,
+            f"{c.expected:,}",
+            f"{c.final:,}",
+            f"{c.lost:,}",
+            f"{c.lost_per_million:,.0f}",
+            f"{c.seconds:.3f}",
+        )
     return table
 
 
@@ -123,25 +145,34 @@ def _(result: PythonRace) -> RenderableType:
 def _(result: ForkCow) -> RenderableType:
     if result.skipped:
         return Text(f"fork-cow skipped: {result.skipped}")
-    table = Table(title=f"fork-cow: {result.objects:,} objects ({result.object_type}), "
-                        f"per child from /proc/<pid>/smaps_rollup")
+    table = Table(
+        title=f"fork-cow: {result.objects:,} objects ({result.object_type}), per child from /proc/<pid>/smaps_rollup"
+    )
     for col in ("child", "gc.freeze()", "Private_Dirty MB", "Shared MB", "seconds"):
         table.add_column(col, justify="left" if col == "child" else "right")
     for c in result.children:
-        table.add_row(c.does, "yes" if c.freeze else "no", f"{c.private_dirty_mb:.1f}",
-                      f"{c.shared_mb:.1f}", f"{c.seconds:.3f}")
+        table.add_row(
+            c.does, "yes" if c.freeze else "no", f"{c.private_dirty_mb:.1f}", f"{c.shared_mb:.1f}", f"{c.seconds:.3f}"
+        )
     return table
 
 
 @measurements.register
 def _(result: Contention) -> RenderableType:
-    table = Table(title=f"pyobject-contention: {result.touches:,} touches x {result.references_per_touch} "
-                        f"references per thread, best and median of {result.repeats} runs")
+    table = Table(
+        title=f"pyobject-contention: {result.touches:,} touches x {result.references_per_touch} "
+        f"references per thread, best and median of {result.repeats} runs"
+    )
     for col in ("object", "threads", "best s", "median s", "ns per reference (best)"):
         table.add_column(col, justify="left" if col == "object" else "right")
     for r in result.rows:
-        table.add_row(r.sharing, str(r.threads), f"{r.best_s:.4f}", f"{r.median_s:.4f}",
-                      f"{result.ns_per_reference(r.sharing, r.threads):.2f}")
+        table.add_row(
+            r.sharing,
+            str(r.threads),
+            f"{r.best_s:.4f}",
+            f"{r.median_s:.4f}",
+            f"{result.ns_per_reference(r.sharing, r.threads):.2f}",
+        )
     return table
 
 

@@ -7,8 +7,9 @@ raw measurements, so a report can never print a number the measurement did not g
 from __future__ import annotations
 
 import statistics
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 KB_PER_MB = 1024
 
@@ -84,9 +85,13 @@ class ChildMemory:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "behaviour": self.behaviour, "does": self.does, "gc_freeze": self.freeze,
-            "private_dirty_mb": round(self.private_dirty_mb, 2), "shared_mb": round(self.shared_mb, 2),
-            "smaps_rollup_kb": dict(self.smaps_kb), "seconds": round(self.seconds, 4),
+            "behaviour": self.behaviour,
+            "does": self.does,
+            "gc_freeze": self.freeze,
+            "private_dirty_mb": round(self.private_dirty_mb, 2),
+            "shared_mb": round(self.shared_mb, 2),
+            "smaps_rollup_kb": dict(self.smaps_kb),
+            "seconds": round(self.seconds, 4),
         }
 
 
@@ -107,8 +112,13 @@ class ContentionRow:
         return min(self.runs_s)
 
     def to_json(self) -> dict[str, Any]:
-        return {"sharing": self.sharing, "threads": self.threads, "best_s": self.best_s,
-                "median_s": self.median_s, "runs_s": list(self.runs_s)}
+        return {
+            "sharing": self.sharing,
+            "threads": self.threads,
+            "best_s": self.best_s,
+            "median_s": self.median_s,
+            "runs_s": list(self.runs_s),
+        }
 
 
 @dataclass(frozen=True)
@@ -141,8 +151,11 @@ class PythonRace(ExperimentResult):
         return next(c for c in self.cases if c.statement == statement)
 
     def body(self) -> dict[str, Any]:
-        return {"threads": self.threads, "increments_per_thread": self.increments,
-                "cases": [c.to_json() for c in self.cases]}
+        return {
+            "threads": self.threads,
+            "increments_per_thread": self.increments,
+            "cases": [c.to_json() for c in self.cases],
+        }
 
 
 @dataclass(frozen=True)
@@ -161,11 +174,14 @@ class ForkCow(ExperimentResult):
 
     def body(self) -> dict[str, Any]:
         return {
-            "objects": self.objects, "object_type": self.object_type,
-            "objects_mb": round(self.objects_mb, 2), "interned_strings_mb": round(self.strings_mb, 2),
+            "objects": self.objects,
+            "object_type": self.object_type,
+            "objects_mb": round(self.objects_mb, 2),
+            "interned_strings_mb": round(self.strings_mb, 2),
             "interned_strings_immortal": self.interned_strings_immortal,
             "interned_string_refcount": self.interned_string_refcount,
-            "page_size": self.page_size, "children": [c.to_json() for c in self.children],
+            "page_size": self.page_size,
+            "children": [c.to_json() for c in self.children],
         }
 
 
@@ -195,8 +211,10 @@ class Contention(ExperimentResult):
 
     def body(self) -> dict[str, Any]:
         return {
-            "threads": self.threads, "touches_per_thread": self.touches,
-            "references_per_touch": self.references_per_touch, "repeats": self.repeats,
+            "threads": self.threads,
+            "touches_per_thread": self.touches,
+            "references_per_touch": self.references_per_touch,
+            "repeats": self.repeats,
             "rows": [r.to_json() for r in self.rows],
             "ratio_shared": round(self.ratio("shared"), 3),
             "ratio_private": round(self.ratio("private"), 3),

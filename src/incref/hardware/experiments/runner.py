@@ -13,8 +13,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any
 
 from incref.errors import InputError, UsageError
 
@@ -33,8 +34,7 @@ def resolve_interpreter(python: str | None) -> str:
     return found
 
 
-def run_probe(probe: str, args: Mapping[str, int], python: str | None = None,
-              timeout: float = 300.0) -> dict[str, Any]:
+def run_probe(probe: str, args: Mapping[str, int], python: str | None = None, timeout: float = 300.0) -> dict[str, Any]:
     """Run probe module `probe` with `args` in `python`; its JSON answer."""
     interpreter = resolve_interpreter(python)
     script = resources.files("incref.hardware.experiments.probes").joinpath(f"{probe}.py")
@@ -42,7 +42,10 @@ def run_probe(probe: str, args: Mapping[str, int], python: str | None = None,
         try:
             proc = subprocess.run(
                 [interpreter, "-E", "-s", str(path), json.dumps(dict(args))],
-                stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
             )
         except subprocess.TimeoutExpired:
             raise ProbeTimeout(f"{probe} did not finish within {timeout:g} s in {interpreter}") from None

@@ -7,7 +7,7 @@ Every model text is preceded by `PRELUDE`: the derived relations herd7 gives eve
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import import_module
 
 from incref.errors import UsageError
@@ -29,7 +29,7 @@ let com = rf | co | fr
 """
 
 
-@lru_cache(maxsize=None)
+@cache
 def get(name: str) -> Model:
     if name not in NAMES:
         raise UsageError(f"unknown model {name!r} (known: {', '.join(NAMES)})")

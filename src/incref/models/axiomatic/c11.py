@@ -13,8 +13,11 @@ from incref.models.axiomatic.rc11 import HAPPENS_BEFORE
 
 SOURCE = "Batty, Donaldson, Wickerson, POPL 2016, section 3"
 
-TEXT = HAPPENS_BEFORE + """
+TEXT = (
+    HAPPENS_BEFORE
+    + """
 let psc = ([SC] | [F & SC] ; po) ; (hb | co | fr) ; ([SC] | po ; [F & SC])
 acyclic psc as sc
 empty [W \\ IW] ; rf ; [R & NA] \\ hb as visible-side-effect
 """
+)

@@ -23,8 +23,8 @@ graph — any completion keeps its cycle — which is how the engine prunes earl
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError
@@ -84,7 +84,7 @@ class Node:
     compute: Callable[[Env, Mapping[str, int]], object]
     deps: frozenset
     monotone: bool
-    mask: "Node | None" = None  # for `[S]`: the set S, so `[S] ; r` becomes a row mask
+    mask: Node | None = None  # for `[S]`: the set S, so `[S] ; r` becomes a row mask
     children: tuple = ()
     key: int = field(default_factory=lambda: next(_keys))
 
@@ -124,8 +124,10 @@ def _binary(op, monotone_right=True):
     def build(self, children):
         a, b = children
         mono = a.monotone and b.monotone and (monotone_right or not b.deps)
-        return Node(lambda env, sets: op(value(a, env, sets), value(b, env, sets)), a.deps | b.deps, mono,
-                    children=(a, b))
+        return Node(
+            lambda env, sets: op(value(a, env, sets), value(b, env, sets)), a.deps | b.deps, mono, children=(a, b)
+        )
+
     return build
 
 
@@ -133,6 +135,7 @@ def _unary(op):
     def build(self, children):
         (a,) = children
         return Node(lambda env, sets: op(value(a, env, sets)), a.deps, a.monotone, children=(a,))
+
     return build
 
 
@@ -141,8 +144,9 @@ class _Compile(Transformer):
         super().__init__()
         self.lets: dict[str, Node] = {}
         self.axioms: list[Axiom] = []
-        self.base = {name: Node(lambda env, sets, name=name: env[name],
-                                frozenset({name}) & DYNAMIC, True) for name in BASE}
+        self.base = {
+            name: Node(lambda env, sets, name=name: env[name], frozenset({name}) & DYNAMIC, True) for name in BASE
+        }
         self.sets: dict[str, Node] = {}
 
     # --- statements
@@ -176,8 +180,9 @@ class _Compile(Transformer):
 
     @v_args(inline=True)
     def ident(self, s: Node) -> Node:
-        return Node(lambda env, sets: ra.identity(len(env["id"]), value(s, env, sets)), s.deps, s.monotone, s,
-                    children=(s,))
+        return Node(
+            lambda env, sets: ra.identity(len(env["id"]), value(s, env, sets)), s.deps, s.monotone, s, children=(s,)
+        )
 
     union = _binary(ra.union)
     inter = _binary(ra.inter)
@@ -194,12 +199,14 @@ class _Compile(Transformer):
         # [S] ; r and r ; [S] are masks, not matrix products
         if a.mask is not None:
             s = a.mask
-            return Node(lambda env, sets: ra.restrict(value(b, env, sets), value(s, env, sets), -1), deps, mono,
-                        children=(s, b))
+            return Node(
+                lambda env, sets: ra.restrict(value(b, env, sets), value(s, env, sets), -1), deps, mono, children=(s, b)
+            )
         if b.mask is not None:
             s = b.mask
-            return Node(lambda env, sets: ra.restrict(value(a, env, sets), -1, value(s, env, sets)), deps, mono,
-                        children=(a, s))
+            return Node(
+                lambda env, sets: ra.restrict(value(a, env, sets), -1, value(s, env, sets)), deps, mono, children=(a, s)
+            )
         return Node(lambda env, sets: ra.seq(value(a, env, sets), value(b, env, sets)), deps, mono, children=(a, b))
 
     # --- sets
@@ -266,8 +273,9 @@ class Model:
             value(node, env, sets)
         return env
 
-    def failing_axiom(self, env: Env, sets: Mapping[str, int], rf: ra.Rel, co: ra.Rel,
-                      partial: bool = False) -> str | None:
+    def failing_axiom(
+        self, env: Env, sets: Mapping[str, int], rf: ra.Rel, co: ra.Rel, partial: bool = False
+    ) -> str | None:
         """The first axiom the graph violates (None when consistent). With `partial`, only
         the axioms that stay violated in every completion are checked. `env` is the
         result of `prepare` or `with_rf` (then `rf` must be the same)."""

@@ -22,10 +22,13 @@ flag ([NA] ; conflict | conflict ; [NA]) \\ (hb | hb^-1) as data-race
 let free-order = hb
 """
 
-TEXT = HAPPENS_BEFORE + """
+TEXT = (
+    HAPPENS_BEFORE
+    + """
 let scb = po | (po \\ loc) ; hb ; (po \\ loc) | hb & loc | co | fr
 let psc-base = ([SC] | [F & SC] ; hb?) ; scb ; ([SC] | hb? ; [F & SC])
 let psc-f = [F & SC] ; (hb | hb ; eco ; hb) ; [F & SC]
 acyclic psc-base | psc-f as sc
 acyclic po | rf as no-thin-air
 """
+)

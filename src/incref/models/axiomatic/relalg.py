@@ -9,8 +9,8 @@ GenMC uses for its `po`/`hb` views, Kokologiannakis et al., PLDI 2019, section 5
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from operator import and_, or_
-from typing import Iterator
 
 Rel = tuple[int, ...]
 

@@ -27,10 +27,10 @@ A cell is `-` (impossible: reaching it is a protocol error), `stall` (the event 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from importlib import import_module
 from pathlib import Path
-from typing import Mapping
 
 from incref.errors import InputError, UsageError
 
@@ -47,10 +47,24 @@ CACHE_ACTIONS = frozenset({"hit", *REQUESTS, "data>req", "data>dir", "invack>req
 # Primer section 7.3 / 8.3), forward a request to the owner, invalidate the sharers,
 # send only the ack count (`acks>req`, an owner upgrading from O), acknowledge a Put,
 # update the sharer list and owner, and copy the data of the message into memory.
-HOME_ACTIONS = frozenset({
-    "data>req", "data+acks>req", "excl>req", "fwd>owner", "inv>sharers", "acks>req", "putack>req",
-    "+req", "+owner", "-req", "clr", "owner=req", "owner=-", "mem<data",
-})
+HOME_ACTIONS = frozenset(
+    {
+        "data>req",
+        "data+acks>req",
+        "excl>req",
+        "fwd>owner",
+        "inv>sharers",
+        "acks>req",
+        "putack>req",
+        "+req",
+        "+owner",
+        "-req",
+        "clr",
+        "owner=req",
+        "owner=-",
+        "mem<data",
+    }
+)
 ROLES = {"cache": CACHE_ACTIONS, "home": HOME_ACTIONS}
 
 # The events the engine raises, per interconnect and role (a table may list more).
@@ -60,8 +74,20 @@ ENGINE_EVENTS = {
         "home": ("GetS", "GetM", "PutM"),
     },
     "directory": {
-        "cache": ("Load", "Store", "Replacement", "FwdGetS", "FwdGetM", "Inv", "PutAck", "Data", "DataAcks",
-                  "DataExcl", "InvAck", "LastInvAck"),
+        "cache": (
+            "Load",
+            "Store",
+            "Replacement",
+            "FwdGetS",
+            "FwdGetM",
+            "Inv",
+            "PutAck",
+            "Data",
+            "DataAcks",
+            "DataExcl",
+            "InvAck",
+            "LastInvAck",
+        ),
         "home": ("GetS", "GetM", "GetMOwner", "PutS", "PutSLast", "PutM", "PutMNonOwner", "Data"),
     },
 }
@@ -96,7 +122,7 @@ class Table:
     def cell(self, state: str, event: str) -> Cell:
         return self.cells[(state, event)]
 
-    def with_cell(self, state: str, event: str, text: str) -> "Table":
+    def with_cell(self, state: str, event: str, text: str) -> Table:
         """A copy with one cell rewritten (to build a deliberately broken protocol)."""
         if (state, event) not in self.cells:
             raise UsageError(f"{self.role} table has no cell ({state}, {event})")
@@ -115,7 +141,7 @@ class Protocol:
     home: Table
     source: str = ""
 
-    def with_cell(self, role: str, state: str, event: str, text: str) -> "Protocol":
+    def with_cell(self, role: str, state: str, event: str, text: str) -> Protocol:
         table = getattr(self, role)
         return replace(self, **{role: table.with_cell(state, event, text)})
 
@@ -136,8 +162,9 @@ def load(spec: str, interconnect: str = "bus") -> Protocol:
     if spec in REGISTRY:
         module = import_module(f"incref.simulator.protocols.{REGISTRY[spec]}")
         text = module.BUS if interconnect == "bus" else module.DIRECTORY
-        return parse(text, name=spec, interconnect=interconnect, file=f"<{spec}-{interconnect}>",
-                     source=module.__doc__ or "")
+        return parse(
+            text, name=spec, interconnect=interconnect, file=f"<{spec}-{interconnect}>", source=module.__doc__ or ""
+        )
     path = Path(spec)
     if not path.suffix or not path.exists():
         raise UsageError(f"unknown protocol {spec!r} (known: {', '.join(REGISTRY)}, or a protocol file)")
@@ -177,13 +204,20 @@ def parse(text: str, *, name: str, interconnect: str, file: str = "<protocol>", 
             raise InputError(f"protocol has no `table {role}`", file, None)
         missing = [e for e in ENGINE_EVENTS[interconnect][role] if e not in tables[role].events]
         if missing:
-            raise InputError(f"table {role}: a {interconnect} raises the events {', '.join(missing)}, "
-                             "which the table has no column for", file, None)
+            raise InputError(
+                f"table {role}: a {interconnect} raises the events {', '.join(missing)}, "
+                "which the table has no column for",
+                file,
+                None,
+            )
     if interconnect == "bus":
-        odd = sorted({a for c in tables["cache"].cells.values() for a in c.actions if a in REQUESTS} - set(BUS_REQUESTS))
+        odd = sorted(
+            {a for c in tables["cache"].cells.values() for a in c.actions if a in REQUESTS} - set(BUS_REQUESTS)
+        )
         if odd:
-            raise InputError(f"table cache: a bus carries the requests {', '.join(BUS_REQUESTS)}, not {', '.join(odd)}",
-                             file, None)
+            raise InputError(
+                f"table cache: a bus carries the requests {', '.join(BUS_REQUESTS)}, not {', '.join(odd)}", file, None
+            )
     return Protocol(name=name, interconnect=interconnect, cache=tables["cache"], home=tables["home"], source=source)
 
 
@@ -198,8 +232,13 @@ def _parse_table(role: str, lines: list[tuple[int, str]], file: str, start: int)
                 state, _, perms = word.partition(":")
                 perms = "" if perms == "-" else perms
                 if not _STATE_NAME.match(state) or set(perms) - set("rwo"):
-                    raise InputError(f"bad state declaration {word!r} (expected NAME:perms, perms from r w o or -)",
-                                     file, lineno, line.find(word) + 1, line)
+                    raise InputError(
+                        f"bad state declaration {word!r} (expected NAME:perms, perms from r w o or -)",
+                        file,
+                        lineno,
+                        line.find(word) + 1,
+                        line,
+                    )
                 if state in states:
                     raise InputError(f"state {state} declared twice", file, lineno, line.find(word) + 1, line)
                 states[state] = perms
@@ -219,17 +258,25 @@ def _parse_table(role: str, lines: list[tuple[int, str]], file: str, start: int)
         parts = [p.strip() for p in line.split("|")]
         if not header_seen:
             if parts[1:] != list(events):
-                raise InputError(f"table {role}: the header row must list the events in order: {' | '.join(events)}",
-                                 file, lineno, 1, line)
+                raise InputError(
+                    f"table {role}: the header row must list the events in order: {' | '.join(events)}",
+                    file,
+                    lineno,
+                    1,
+                    line,
+                )
             header_seen = True
             continue
         state, texts = parts[0], parts[1:]
         if state not in states:
             raise InputError(f"table {role}: row for undeclared state {state!r}", file, lineno, 1, line)
         if len(texts) != len(events):
-            what = (f"missing cell ({state}, {events[len(texts)]}): row {state} has {len(texts)} cells for "
-                    f"{len(events)} events, read left to right" if len(texts) < len(events)
-                    else f"row {state} has {len(texts)} cells for {len(events)} events")
+            what = (
+                f"missing cell ({state}, {events[len(texts)]}): row {state} has {len(texts)} cells for "
+                f"{len(events)} events, read left to right"
+                if len(texts) < len(events)
+                else f"row {state} has {len(texts)} cells for {len(events)} events"
+            )
             raise InputError(f"table {role}: {what}", file, lineno, len(line) + 1, line)
         for event, text in zip(events, texts):
             if (state, event) in cells:

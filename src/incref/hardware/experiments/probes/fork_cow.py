@@ -60,7 +60,7 @@ def smaps_rollup(pid="self"):
 
 def read_all(objects):
     """Touch each object the way any Python code does: take and drop a reference."""
-    for obj in objects:
+    for _obj in objects:
         pass
 
 
@@ -100,7 +100,12 @@ def fork_child(objects, strings, read, collect):
 def main():
     args = arguments({"objects": 500000})
     if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
-        answer({"experiment": "fork-cow", "skipped": "needs Linux (fork and /proc/<pid>/smaps_rollup), this is %s" % sys.platform})
+        answer(
+            {
+                "experiment": "fork-cow",
+                "skipped": "needs Linux (fork and /proc/<pid>/smaps_rollup), this is %s" % sys.platform,
+            }
+        )
         return
     if not os.path.exists("/proc/self/smaps_rollup"):
         answer({"experiment": "fork-cow", "skipped": "/proc/self/smaps_rollup is missing (Linux before 4.14?)"})
@@ -120,17 +125,19 @@ def main():
             children.append({"behaviour": name, "does": what, "freeze": frozen, **got})
         got = fork_child(objects, strings, "strings", False)
         children.append({"behaviour": "read-interned", "does": "reads every interned string", "freeze": frozen, **got})
-    answer({
-        "experiment": "fork-cow",
-        "objects": n,
-        "object_type": "Node (__slots__ class, gc-tracked)",
-        "objects_mb": objects_bytes / 2**20,
-        "strings_mb": strings_bytes / 2**20,
-        "interned_strings_immortal": string_refcount >= IMMORTAL_FLOOR,
-        "interned_string_refcount": string_refcount,
-        "page_size": os.sysconf("SC_PAGE_SIZE"),
-        "children": children,
-    })
+    answer(
+        {
+            "experiment": "fork-cow",
+            "objects": n,
+            "object_type": "Node (__slots__ class, gc-tracked)",
+            "objects_mb": objects_bytes / 2**20,
+            "strings_mb": strings_bytes / 2**20,
+            "interned_strings_immortal": string_refcount >= IMMORTAL_FLOOR,
+            "interned_string_refcount": string_refcount,
+            "page_size": os.sysconf("SC_PAGE_SIZE"),
+            "children": children,
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -48,14 +48,16 @@ def main():
         for sharing, n in configs:
             runs[sharing, n].append(run_once(n, sharing == "shared", touches))
     rows = [{"sharing": sharing, "threads": n, "runs_s": runs[sharing, n]} for sharing, n in configs]
-    answer({
-        "experiment": "pyobject-contention",
-        "threads": threads,
-        "touches": touches,
-        "references_per_touch": 8,
-        "repeats": repeats,
-        "rows": rows,
-    })
+    answer(
+        {
+            "experiment": "pyobject-contention",
+            "threads": threads,
+            "touches": touches,
+            "references_per_touch": 8,
+            "repeats": repeats,
+            "rows": rows,
+        }
+    )
 
 
 if __name__ == "__main__":

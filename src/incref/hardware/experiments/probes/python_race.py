@@ -89,16 +89,18 @@ def main():
     cases = []
     for target, statement, loop, single in CASES:
         reset()
-        seconds = run_together(lambda i: lambda: loop(increments), threads)
+        seconds = run_together(lambda i, loop=loop: lambda: loop(increments), threads)
         final = read_back()[1 if loop is item_loop else 0]
-        cases.append({
-            "target": target,
-            "statement": statement,
-            "bytecode": bytecode(single),
-            "expected": threads * increments,
-            "final": final,
-            "seconds": seconds,
-        })
+        cases.append(
+            {
+                "target": target,
+                "statement": statement,
+                "bytecode": bytecode(single),
+                "expected": threads * increments,
+                "final": final,
+                "seconds": seconds,
+            }
+        )
     answer({"experiment": "python-race", "threads": threads, "increments": increments, "cases": cases})
 
 
