@@ -386,10 +386,10 @@ class OperationalSystem:
         if instr.index is None:
             return instr.loc
         idx = evaluate(instr.index, dict(zip(self.regs[i], regs)))
-        loc = instr.loc if idx == 0 else f"{instr.loc}[{idx}]"
-        if loc not in self.loc_index:
+        loc = self.program.location_at(instr.loc, idx)
+        if loc is None:
             raise InputError(
-                f"thread {self.tids[i]}: {describe(instr)} reaches undeclared location {loc!r}", self._file
+                f"thread {self.tids[i]}: {describe(instr)} reaches undeclared location {instr.loc}[{idx}]", self._file
             )
         return loc
 

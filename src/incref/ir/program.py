@@ -510,6 +510,13 @@ class Program:
         instance, so a program never answers with another's index)."""
         return {loc: o.name for o in self.objects.values() for loc in o.fields}
 
+    def location_at(self, loc: str, index: int) -> str | None:
+        """The location an access naming `loc` with a computed `index` touches (`loc`
+        itself at index 0, else `loc[index]`), or None when that is no declared location.
+        Every engine resolves a dynamic address here, so they cannot disagree on one."""
+        name = loc if index == 0 else f"{loc}[{index}]"
+        return name if name in self.locations else None
+
     def state_keys(self) -> tuple[str, ...]:
         """Keys of an outcome's `state`, in a stable order."""
         if self.observed is not None:

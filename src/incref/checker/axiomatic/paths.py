@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
+from incref.errors import InputError
 from incref.ir.program import (
     RMW_OPS,
     Assert,
@@ -39,6 +40,7 @@ from incref.ir.program import (
     Store,
     Thread,
     Unlock,
+    describe,
     desugar_locks,
     evaluate,
     names_in,
@@ -158,8 +160,10 @@ class ThreadPaths:
         if instr.index is None:
             return instr.loc, 0
         i = evaluate(instr.index, st.regs)
-        mask = self._taint(instr.index, st)
-        return (instr.loc if i == 0 else f"{instr.loc}[{i}]"), mask
+        loc = self.program.location_at(instr.loc, i)
+        if loc is None:
+            raise InputError(f"thread {self.tid}: {describe(instr)} reaches undeclared location {instr.loc}[{i}]")
+        return loc, self._taint(instr.index, st)
 
     def _taint(self, expr, st: _State) -> int:
         mask = 0
