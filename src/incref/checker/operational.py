@@ -33,6 +33,7 @@ from incref.checker.explore import (
 )
 from incref.errors import InputError, Unsupported
 from incref.ir.program import (
+    ADDRESSED,
     BINARY_OPS,
     RMW_OPS,
     UNARY_OPS,
@@ -181,6 +182,8 @@ class OperationalSystem:
                 f"exclusive load/store (thread {tid}) under {self.model.name}: it is an ARMv8 feature", self._file
             )
         loc = getattr(instr, "loc", None) or getattr(instr, "lock", None)
+        if loc == ADDRESSED and getattr(instr, "index", None) is not None:
+            return
         if loc is not None and loc not in self.loc_index:
             raise InputError(f"thread {tid}: location {loc!r} is not declared", self._file)
         if isinstance(instr, Free) and instr.obj not in self.program.objects:
@@ -190,9 +193,7 @@ class OperationalSystem:
         """What `instr` may touch, whatever its registers hold (an indexed access may touch
         any `loc[i]`)."""
         if isinstance(instr, (Load, Store, Rmw, Cas)):
-            locs = {instr.loc}
-            if instr.index is not None:
-                locs |= {loc for loc in self.locs if loc.startswith(instr.loc + "[")}
+            locs = self.program.may_touch(instr.loc, instr.index is not None)
             freed = {self._freed_loc[loc] for loc in locs if loc in self._freed_loc}
             reads = frozenset(locs | freed)
             writes = frozenset() if isinstance(instr, Load) else frozenset(locs)
@@ -389,7 +390,8 @@ class OperationalSystem:
         loc = self.program.location_at(instr.loc, idx)
         if loc is None:
             raise InputError(
-                f"thread {self.tids[i]}: {describe(instr)} reaches undeclared location {instr.loc}[{idx}]", self._file
+                f"thread {self.tids[i]}: {describe(instr)} reaches {self.program.no_location(instr.loc, idx)}",
+                self._file,
             )
         return loc
 

@@ -180,8 +180,11 @@ def conj(*exprs: Expr) -> Expr:
 # Memory instructions name a location statically (`loc`) and may add a dynamic `index`
 # (an address dependency, as in the litmus catalogue's `LDR W2,[X3,W4]`): the effective
 # location is `loc` when the index evaluates to 0 and `loc[i]` otherwise, which must be a
-# declared location.  `origin` names the scenario-level operation an instruction came from
+# declared location.  With `loc=ADDRESSED` the index is a pointer value, an address from
+# `Program.addresses` (a C program's `*p`).  `origin` names the scenario-level operation an instruction came from
 # ("incref obj"), for traces.
+
+ADDRESSED = "*"
 
 RMW_OPS = {
     "add": lambda old, v: old + v,
@@ -481,7 +484,9 @@ class Program:
     `init_regs` gives registers initial values (`{(tid, reg): value}`); `observed`, when
     set, lists the final-state keys an outcome shows (herd7's `locations` plus the
     condition's keys), otherwise every location and the registers the condition names.
-    `meta` carries front-end facts (`arch`, `file`, `params`, litmus key=value lines)."""
+    `addresses` gives locations an integer address (distinct, non-zero), the values of
+    pointers an access with `loc=ADDRESSED` dereferences. `meta` carries front-end facts
+    (`arch`, `file`, `params`, litmus key=value lines)."""
 
     name: str
     locations: Mapping[str, int]
@@ -493,6 +498,7 @@ class Program:
     init_regs: Mapping[tuple[int, str], int] = field(default_factory=dict)
     scheme: str | None = None
     meta: Mapping[str, object] = field(default_factory=dict)
+    addresses: Mapping[str, int] = field(default_factory=dict)
 
     # ---- derived facts
 
@@ -512,10 +518,33 @@ class Program:
 
     def location_at(self, loc: str, index: int) -> str | None:
         """The location an access naming `loc` with a computed `index` touches (`loc`
-        itself at index 0, else `loc[index]`), or None when that is no declared location.
-        Every engine resolves a dynamic address here, so they cannot disagree on one."""
+        itself at index 0, else `loc[index]`; for `loc=ADDRESSED` the location whose
+        address is `index`), or None when that is no declared location (a null or
+        dangling pointer). Every engine resolves a dynamic address here, so they cannot
+        disagree on one."""
+        if loc == ADDRESSED:
+            return self._by_address.get(index)
         name = loc if index == 0 else f"{loc}[{index}]"
         return name if name in self.locations else None
+
+    def no_location(self, loc: str, index: int) -> str:
+        """What an access that `location_at` cannot resolve reaches, for its message."""
+        if loc == ADDRESSED:
+            return f"address {index}, which is no location (a null or dangling pointer)"
+        return f"undeclared location {loc}[{index}]"
+
+    @cached_property
+    def _by_address(self) -> dict[int, str]:
+        return {a: loc for loc, a in self.addresses.items()}
+
+    def may_touch(self, loc: str, indexed: bool) -> frozenset[str]:
+        """Every location an access naming `loc` may reach, whatever its index evaluates
+        to (for partial-order reduction and static footprints)."""
+        if not indexed:
+            return frozenset((loc,))
+        if loc == ADDRESSED:
+            return frozenset(self.addresses)
+        return frozenset((loc,)) | {other for other in self.locations if other.startswith(loc + "[")}
 
     def state_keys(self) -> tuple[str, ...]:
         """Keys of an outcome's `state`, in a stable order."""
