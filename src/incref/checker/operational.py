@@ -8,18 +8,17 @@ the sum of executed `ObjOp.delta` per object, and `flags` remembers the violatio
 a step (use after free, double free, failed assertion) so that they are visible at the end
 of the execution (see `incref.checker.explore` on why).
 
-Instructions that touch only the thread itself (register arithmetic, branches, `ObjOp`
-markers, assertions, assumes, loop bounds) run at once after the thread's previous
-transition: they commute with everything another thread does, so interleaving them would
-only multiply states.  Each transition therefore is one memory event (load, store, RMW,
-CAS, fence, lock, unlock, free) or one store-buffer flush, and traces show exactly those.
-After each step, registers that no later step reads are reset to 0 (see
-`_dead_registers`), so states that differ only in dead values are stored once.
+A thread is read by the shared thread interpreter (`incref.models.thread.Threads`, which
+the cache simulator uses too): instructions that touch only the thread itself run at once
+after the thread's previous transition, so each transition is one memory event (load,
+store, RMW, CAS, fence, lock, unlock, free) or one store-buffer flush, and traces show
+exactly those. After each step, registers that no later step reads are reset to 0
+(`Threads.forget_dead`), so states that differ only in dead values are stored once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from incref.checker import invariants
 from incref.checker.explore import (
@@ -31,139 +30,52 @@ from incref.checker.explore import (
     Footprint,
     Transition,
 )
-from incref.errors import InputError, Unsupported
 from incref.ir.program import (
-    ADDRESSED,
-    BINARY_OPS,
     RMW_OPS,
-    UNARY_OPS,
-    Assert,
-    Assign,
-    Assume,
-    BinOp,
     Branch,
     Cas,
-    Const,
-    Expr,
     Fence,
     Free,
     Instr,
     Load,
     Lock,
-    LoopBound,
-    ObjOp,
     Program,
-    Reg,
     Rmw,
     Store,
     Unlock,
-    UnOp,
-    Var,
     describe,
-    evaluate,
-    names_in,
 )
 from incref.models.operational import OperationalModel
-
-RUNNING, DONE, WAITS_FOREVER, CUT_SHORT = 0, 1, 2, 3
+from incref.models.thread import CUT_SHORT, DONE, RUNNING, Threads
 
 _FLAG_BITS = {"use-after-free": 1, "double-free": 2, "assertion": 4}
-_LOCAL = (Assign, Branch, ObjOp, Assert, Assume, LoopBound)
 _FLUSH = "flush"
-
-
-def thread_registers(program: Program, tid: int, code: Iterable[Instr]) -> tuple[str, ...]:
-    """Every register thread `tid` writes or reads (its initial registers included), in a
-    stable order: the layout of a thread's register tuple in an engine state."""
-    names: set[str] = {r for (t, r) in program.init_regs if t == tid}
-    for instr in code:
-        for attr in ("reg", "status"):
-            r = getattr(instr, attr, None)
-            if isinstance(r, str) and r:
-                names.add(r)
-        for attr in ("value", "operand", "expected", "desired", "cond", "index"):
-            expr = getattr(instr, attr, None)
-            if expr is not None and not isinstance(expr, (int, str)):
-                names |= names_in(expr)
-    return tuple(sorted(names))
-
-
-def compile_expr(expr: Expr, index: Mapping[str, int]) -> Callable[[Sequence[int]], int]:
-    """`expr` as a function of a register tuple laid out by `index` (a name missing from
-    it reads 0, as `evaluate` does): the same meaning as `evaluate`, without building a
-    dictionary per step. Built from closures, never from source text."""
-    if type(expr) is Const:
-        value = expr.value
-        return lambda regs: value
-    if type(expr) is Reg or type(expr) is Var:
-        k = index.get(expr.name)
-        if k is None:
-            return lambda regs: 0
-        return lambda regs: regs[k]
-    if type(expr) is BinOp:
-        op, left, right = BINARY_OPS[expr.op], compile_expr(expr.left, index), compile_expr(expr.right, index)
-        return lambda regs: op(left(regs), right(regs))
-    if type(expr) is UnOp:
-        op, operand = UNARY_OPS[expr.op], compile_expr(expr.operand, index)
-        return lambda regs: op(operand(regs))
-    return lambda regs: evaluate(expr, {})
-
-
-_EXPR_FIELDS = ("value", "operand", "expected", "desired", "cond", "index")
 
 
 class OperationalSystem:
     """`program` (engine level) under `model`, ready for `incref.checker.explore.explore`."""
 
     def __init__(self, program: Program, model: OperationalModel):
-        if not program.is_expanded:
-            raise InputError("the program still contains incref/decref: apply a refcount scheme first")
         self.program = program
         self.model = model
-        file = program.meta.get("file")
-        self._file = file if isinstance(file, str) else None
-        self.locs = tuple(sorted(program.locations))
-        self.loc_index = {loc: i for i, loc in enumerate(self.locs)}
-        self.objects = {name: i for i, name in enumerate(sorted(program.objects))}
-        self.codes = tuple(t.code for t in program.threads)
-        self.regs = tuple(thread_registers(program, t.tid, t.code) for t in program.threads)
-        self.reg_index = tuple({r: i for i, r in enumerate(names)} for names in self.regs)
-        self.tids = tuple(t.tid for t in program.threads)
-        for tid, code in zip(self.tids, self.codes):
-            for instr in code:
-                self._validate(instr, tid)
+        self.code = Threads(program, model)  # registers and thread-local steps
+        self.locs = self.code.locs
+        self.loc_index = self.code.loc_index
+        self.codes = self.code.codes
+        self.tids = self.code.tids
         self.acyclic = not any(
             isinstance(i, Branch) and i.target <= pc for code in self.codes for pc, i in enumerate(code)
         )
-        self._freed_loc = {f: obj.freed for obj in program.objects.values() for f in obj.fields}
-        self._futures = tuple(self._static_futures(code) for code in self.codes)
+        self._freed_loc = self.code.freed_loc
+        self._futures = tuple(tuple(Footprint(r, w) for r, w in future) for future in self.code.futures)
         self._transitions: dict[tuple, Transition] = {}
-        self._local = tuple(tuple(self._is_local(instr) for instr in code) for code in self.codes)
+        self._local = self.code.local
         self._drains = tuple(tuple(model.drains(instr) for instr in code) for code in self.codes)
         self._lock_slot = tuple(
             tuple(self.loc_index[instr.lock] if isinstance(instr, Lock) else -1 for instr in code)
             for code in self.codes
         )
         self._indexed = any(getattr(i, "index", None) is not None for code in self.codes for i in code)
-        self._dest = tuple(
-            tuple(
-                self.reg_index[i][instr.reg] if getattr(instr, "reg", None) and not isinstance(instr, Assign) else -1
-                for instr in code
-            )
-            for i, code in enumerate(self.codes)
-        )
-        self._keep = tuple(self._dead_registers(i, code) for i, code in enumerate(self.codes))
-        self._exprs = tuple(
-            tuple(
-                {
-                    f: compile_expr(getattr(instr, f), self.reg_index[i])
-                    for f in _EXPR_FIELDS
-                    if getattr(instr, f, None) is not None
-                }
-                for instr in code
-            )
-            for i, code in enumerate(self.codes)
-        )
         # the transition of each instruction whose location does not depend on registers
         self._fixed = tuple(
             tuple(
@@ -174,118 +86,17 @@ class OperationalSystem:
         )
         self._lock_slots = sorted({self.loc_index[i.lock] for code in self.codes for i in code if isinstance(i, Lock)})
 
-    # ------------------------------------------------------------------ set-up
-
-    def _validate(self, instr: Instr, tid: int) -> None:
-        if isinstance(instr, Load) and instr.exclusive or isinstance(instr, Store) and instr.status:
-            raise Unsupported(
-                f"exclusive load/store (thread {tid}) under {self.model.name}: it is an ARMv8 feature", self._file
-            )
-        loc = getattr(instr, "loc", None) or getattr(instr, "lock", None)
-        if loc == ADDRESSED and getattr(instr, "index", None) is not None:
-            return
-        if loc is not None and loc not in self.loc_index:
-            raise InputError(f"thread {tid}: location {loc!r} is not declared", self._file)
-        if isinstance(instr, Free) and instr.obj not in self.program.objects:
-            raise InputError(f"thread {tid}: free of unknown object {instr.obj!r}", self._file)
-
-    def _resources(self, instr: Instr) -> Footprint:
-        """What `instr` may touch, whatever its registers hold (an indexed access may touch
-        any `loc[i]`)."""
-        if isinstance(instr, (Load, Store, Rmw, Cas)):
-            locs = self.program.may_touch(instr.loc, instr.index is not None)
-            freed = {self._freed_loc[loc] for loc in locs if loc in self._freed_loc}
-            reads = frozenset(locs | freed)
-            writes = frozenset() if isinstance(instr, Load) else frozenset(locs)
-            return Footprint(reads, writes)
-        if isinstance(instr, (Lock, Unlock)):
-            return Footprint(frozenset((instr.lock,)), frozenset((instr.lock,)))
-        if isinstance(instr, Free):
-            f = frozenset((self.program.objects[instr.obj].freed,))
-            return Footprint(f, f)
-        return Footprint()
-
-    def _is_local(self, instr: Instr) -> bool:
-        """Touches only the thread itself (a fence that drains nothing under this model
-        included)."""
-        return isinstance(instr, _LOCAL) or isinstance(instr, Fence) and not self.model.drains(instr)
-
-    def _static_futures(self, code: tuple[Instr, ...]) -> tuple[Footprint, ...]:
-        """For each pc, the union of the resources of every instruction reachable from it."""
-        own = [self._resources(i) for i in code]
-        out: list[Footprint] = []
-        for start in range(len(code) + 1):
-            seen: set[int] = set()
-            todo = [start]
-            reads: set[str] = set()
-            writes: set[str] = set()
-            while todo:
-                pc = todo.pop()
-                if pc in seen or pc >= len(code):
-                    continue
-                seen.add(pc)
-                reads |= own[pc].reads
-                writes |= own[pc].writes
-                instr = code[pc]
-                if isinstance(instr, Branch):
-                    todo.append(instr.target)
-                if not isinstance(instr, LoopBound):
-                    todo.append(pc + 1)
-            out.append(Footprint(frozenset(reads), frozenset(writes)))
-        return tuple(out)
-
-    def _dead_registers(self, i: int, code: tuple[Instr, ...]) -> tuple[tuple[bool, ...] | None, ...]:
-        """For each pc (and the end), which registers to keep: those live there (read
-        later before being overwritten, or shown in the final state or filter). Dead ones
-        are set to 0, so states that differ only in values no step will read again are one
-        state (dead variable reduction, as in SPIN: Holzmann, "The Model Checker SPIN",
-        IEEE TSE 23(5), 1997). They have the same future, hence the same final states and
-        the same number of executions through them. None where every register is live."""
-        names = self.regs[i]
-        tid = self.tids[i]
-        keys = set(self.program.state_keys()) | {str(n) for n in names_in(self.program.filter)}
-        observed = frozenset(r for r in names if f"{tid}:{r}" in keys)
-        uses = [
-            frozenset().union(
-                *(names_in(getattr(instr, f)) for f in _EXPR_FIELDS if getattr(instr, f, None) is not None)
-            )
-            for instr in code
-        ]
-        defs = [
-            frozenset(r for r in (getattr(instr, "reg", None), getattr(instr, "status", None)) if r) for instr in code
-        ]
-        live = [frozenset()] * len(code) + [observed]
-        changed = True
-        while changed:
-            changed = False
-            for pc in range(len(code) - 1, -1, -1):
-                instr = code[pc]
-                succs = () if isinstance(instr, LoopBound) else (pc + 1,)
-                if isinstance(instr, Branch):
-                    succs = (pc + 1, instr.target)
-                out = frozenset().union(*(live[s] for s in succs))
-                new = uses[pc] | (out - defs[pc])
-                if new != live[pc]:
-                    live[pc] = new
-                    changed = True
-        masks = tuple(tuple(r in here for r in names) for here in live)
-        return tuple(None if all(m) else m for m in masks)
-
     # ------------------------------------------------------------------ the interface
 
     def initial(self):
         memory = tuple(self.program.locations[loc] for loc in self.locs)
         threads = []
-        for i, names in enumerate(self.regs):
-            regs = tuple(self.program.init_regs.get((self.tids[i], r), 0) for r in names)
-            threads.append((0, regs, (), RUNNING))
-        deltas, flags = (0,) * len(self.objects), 0
-        for i, (pc, regs, buf, status) in enumerate(threads):
-            pc, regs, status, deltas, flags = self._run_local(i, pc, regs, status, deltas, flags, None)
-            keep = self._keep[i][pc]
-            if keep is not None:
-                regs = tuple(v if k else 0 for v, k in zip(regs, keep))
-            threads[i] = (pc, regs, buf, status)
+        deltas, flags = (0,) * len(self.code.objects), 0
+        for i in range(len(self.codes)):
+            pc, regs, status, deltas, flags = self._run_local(
+                i, 0, self.code.initial_registers(i), RUNNING, deltas, flags, None
+            )
+            threads.append((pc, self.code.forget_dead(i, pc, regs), (), status))
         return (memory, tuple(threads), deltas, flags)
 
     def threads(self, state) -> Iterable[int]:
@@ -315,7 +126,7 @@ class OperationalSystem:
             t = self._fixed[i][pc]
             if t is None:
                 instr = self.codes[i][pc]
-                key = (i, pc, self._location(i, instr, regs))
+                key = (i, pc, self.code.location(i, instr, regs))
                 t = self._transitions.get(key)
                 if t is None:
                     t = self._transitions[key] = self._transition(i, instr, regs)
@@ -363,18 +174,16 @@ class OperationalSystem:
         )
         statuses = [t[3] for t in threads]
         if CUT_SHORT in statuses:
-            tid = statuses.index(CUT_SHORT)
-            instr = self.codes[tid][threads[tid][0]]
-            reason = f"loop bound reached in thread {self.tids[tid]}" + (f": {instr.message}" if instr.message else "")
-            return Ending(CUT, None, sticky, reason)
+            i = statuses.index(CUT_SHORT)
+            return Ending(CUT, None, sticky, self.code.cut_reason(i, threads[i][0]))
         if any(s != DONE for s in statuses):
             return Ending(BLOCKED, None, sticky)
         mem = dict(zip(self.locs, memory))
-        regs = {self.tids[i]: dict(zip(self.regs[i], t[1])) for i, t in enumerate(threads)}
+        regs = {self.tids[i]: self.code.registers(i, t[1]) for i, t in enumerate(threads)}
         if not self.program.passes_filter(mem, regs):
             return Ending(COMPLETE, None)
         outcome = self.program.final_state(mem, regs)
-        net = dict(zip(sorted(self.program.objects), deltas))
+        net = dict(zip(self.code.objects, deltas))
         return Ending(COMPLETE, outcome, sticky + tuple(invariants.end_of_execution(self.program, mem, net, outcome)))
 
     # ------------------------------------------------------------------ semantics
@@ -383,23 +192,11 @@ class OperationalSystem:
         flag = self._freed_loc.get(loc)
         return frozenset((flag,)) if flag else frozenset()
 
-    def _location(self, i: int, instr, regs) -> str:
-        if instr.index is None:
-            return instr.loc
-        idx = evaluate(instr.index, dict(zip(self.regs[i], regs)))
-        loc = self.program.location_at(instr.loc, idx)
-        if loc is None:
-            raise InputError(
-                f"thread {self.tids[i]}: {describe(instr)} reaches {self.program.no_location(instr.loc, idx)}",
-                self._file,
-            )
-        return loc
-
     def _transition(self, i: int, instr: Instr, regs) -> Transition:
         origin = getattr(instr, "origin", "")
         label = f"[{origin}] {describe(instr)}" if origin else describe(instr)
         if isinstance(instr, (Load, Store, Rmw, Cas)):
-            loc = self._location(i, instr, regs)
+            loc = self.code.location(i, instr, regs)
             freed = self._freed_of(loc)
             reads = frozenset((loc,)) | freed
             if isinstance(instr, Load):
@@ -407,8 +204,8 @@ class OperationalSystem:
             if isinstance(instr, Store) and self.model.buffers(instr):
                 return Transition(i, ("exec", loc), label)
             return Transition(i, ("exec", loc), label, reads, frozenset((loc,)))
-        fp = self._resources(instr)
-        return Transition(i, ("exec", None), label, fp.reads, fp.writes)
+        reads, writes = self.code.resources(instr)
+        return Transition(i, ("exec", None), label, reads, writes)
 
     def _exec(self, state, transition: Transition, notes: list | None):
         """The state after `transition`; when `notes` is a list, append the detail lines
@@ -428,8 +225,8 @@ class OperationalSystem:
                 notes.append(f"{loc} = {value} reaches memory")
         else:
             instr = self.codes[i][pc]
-            fns = self._exprs[i][pc]
-            dest = self._dest[i][pc]
+            fns = self.code.exprs[i][pc]
+            dest = self.code.dest[i][pc]
             pc += 1
             if type(instr) is Load:
                 loc = arg
@@ -488,9 +285,7 @@ class OperationalSystem:
             local = self._local[i]
             if pc >= len(local) or local[pc]:
                 pc, regs, status, deltas, flags = self._run_local(i, pc, regs, status, deltas, flags, notes)
-            keep = self._keep[i][pc]
-            if keep is not None:
-                regs = tuple(v if k else 0 for v, k in zip(regs, keep))
+            regs = self.code.forget_dead(i, pc, regs)
         threads = threads[:i] + ((pc, regs, buf, status),) + threads[i + 1 :]
         return (memory, threads, deltas, flags)
 
@@ -507,46 +302,13 @@ class OperationalSystem:
         return flags | _FLAG_BITS[found.kind]
 
     def _run_local(self, i: int, pc: int, regs: tuple, status: int, deltas: tuple, flags: int, notes: list | None):
-        """Run thread `i`'s thread-local instructions up to its next memory event;
-        returns the new `(pc, regs, status, deltas, flags)`."""
-        code = self.codes[i]
-        local = self._local[i]
-        exprs = self._exprs[i]
-        deltas_l = None
-        while status == RUNNING:
-            if pc >= len(code):
-                status = DONE
-                break
-            if not local[pc]:
-                break
-            instr = code[pc]
-            fns = exprs[pc]
-            if isinstance(instr, Assign):
-                regs = _set(regs, self.reg_index[i][instr.reg], fns["value"](regs))
-            elif isinstance(instr, Branch):
-                if fns["cond"](regs):
-                    pc = instr.target
-                    continue
-            elif isinstance(instr, ObjOp):
-                if instr.delta:
-                    if deltas_l is None:
-                        deltas_l = list(deltas)
-                    deltas_l[self.objects[instr.obj]] += instr.delta
-            elif isinstance(instr, Assert):
-                if not fns["cond"](regs):
-                    flags |= _FLAG_BITS["assertion"]
-                    if notes is not None:
-                        notes.append(invariants.assertion(instr.message or str(instr.cond), self.tids[i]))
-            elif isinstance(instr, Assume):
-                if not fns["cond"](regs):
-                    status = WAITS_FOREVER
-                    break
-            elif isinstance(instr, LoopBound):
-                status = CUT_SHORT
-                break
-            pc += 1
-        if deltas_l is not None:
-            deltas = tuple(deltas_l)
+        """Thread `i`'s thread-local steps (`Threads.run_local`), a failed assertion kept
+        as a flag bit; returns the new `(pc, regs, status, deltas, flags)`."""
+        pc, regs, status, deltas, failed = self.code.run_local(i, pc, regs, status, deltas)
+        if failed:
+            flags |= _FLAG_BITS["assertion"]
+            if notes is not None:
+                notes.extend(invariants.assertion(message, self.tids[i]) for message in failed)
         return pc, regs, status, deltas, flags
 
 

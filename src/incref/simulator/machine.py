@@ -47,8 +47,7 @@ from dataclasses import dataclass
 
 from incref.checker import invariants
 from incref.checker.explore import BLOCKED, COMPLETE, CUT, Ending, Finding, Footprint, Transition
-from incref.checker.operational import OperationalSystem
-from incref.errors import InputError, UsageError
+from incref.errors import UsageError
 from incref.ir.program import (
     RMW_OPS,
     Cas,
@@ -64,9 +63,9 @@ from incref.ir.program import (
     evaluate,
 )
 from incref.models.operational import MODELS
+from incref.models.thread import CUT_SHORT, DONE, RUNNING, Threads
 from incref.simulator.protocols import Cell, Protocol
 
-RUNNING, DONE, WAITS_FOREVER, CUT_SHORT = 0, 1, 2, 3
 REQ_NET, FWD_NET, RESP_NET = 0, 1, 2
 COHERENCE_KINDS = ("swmr", "data-value", "protocol")
 _BUS_HOME_ACTIONS = frozenset({"data>req", "excl>req", "mem<data"})
@@ -88,8 +87,6 @@ class Machine:
     acyclic = False  # a line can bounce between caches and come back to the same state
 
     def __init__(self, program: Program, config: Config):
-        if not program.is_expanded:
-            raise InputError("the program still contains incref/decref: apply a refcount scheme first")
         if not program.threads:
             raise UsageError("the scenario has zero threads: the machine needs at least one core")
         self.program = program
@@ -105,18 +102,17 @@ class Machine:
                     f"protocol {self.protocol.name}: a bus memory controller cannot {', '.join(sorted(extra))}"
                 )
         self.model = MODELS["tso" if config.store_buffers else "sc"]
-        # the cores' own semantics (registers, thread-local steps, validation) are the
-        # operational checker's, so the two engines interpret a thread identically
-        self.core = OperationalSystem(program, self.model)
+        # the cores read their threads with the interpreter the operational checker uses
+        # (registers, thread-local steps, validation), so the two engines cannot drift apart
+        self.code = Threads(program, self.model)
         self.cores = len(program.threads)
         self.home_id = self.cores
-        self.locs = self.core.locs
-        self.loc_index = self.core.loc_index
-        self.objects = tuple(sorted(program.objects))
-        self.codes = self.core.codes
-        self.tids = self.core.tids
-        self.regs = self.core.regs
-        self.reg_index = self.core.reg_index
+        self.locs = self.code.locs
+        self.loc_index = self.code.loc_index
+        self.objects = tuple(self.code.objects)
+        self.codes = self.code.codes
+        self.tids = self.code.tids
+        self.reg_index = self.code.reg_index
         self._freed_line = {}
         for obj in program.objects.values():
             for f in obj.fields:
@@ -137,10 +133,7 @@ class Machine:
             (((cstate, v, 0),) * self.cores, (hstate, v, -1, 0), v)
             for v in (self.program.locations[loc] for loc in self.locs)
         )
-        threads = []
-        for i, names in enumerate(self.regs):
-            regs = tuple(self.program.init_regs.get((self.tids[i], r), 0) for r in names)
-            threads.append((0, regs, (), RUNNING))
+        threads = [(0, self.code.initial_registers(i), (), RUNNING) for i in range(self.cores)]
         state = (tuple(threads), lines, (), (0,) * len(self.objects), ())
         for i in range(self.cores):
             state = self._settle(state, i, None)
@@ -196,8 +189,8 @@ class Machine:
             touched = frozenset(self.locs[m[1]] for key, msgs in net if key[1] == thread for m in msgs)
             return Footprint(touched, touched)
         pc, _, sb, status = threads[thread]
-        static = self.core._futures[thread][pc]  # everything the code may still touch
-        touched = set(static.reads | static.writes) if status == RUNNING else set()
+        reads, writes = self.code.futures[thread][pc]  # everything the code may still touch
+        touched = set(reads | writes) if status == RUNNING else set()
         touched |= {self.locs[line] for line, _ in sb}
         for line, lst in enumerate(lines):
             if lst[0][thread][0] != self.cache.states[0]:
@@ -226,8 +219,8 @@ class Machine:
             return Ending(BLOCKED, None, found)
         statuses = [t[3] for t in threads]
         if CUT_SHORT in statuses:
-            tid = statuses.index(CUT_SHORT)
-            return Ending(CUT, None, found, f"loop bound reached in thread {self.tids[tid]}")
+            i = statuses.index(CUT_SHORT)
+            return Ending(CUT, None, found, self.code.cut_reason(i, threads[i][0]))
         if not self._quiescent(state) or any(s != DONE for s in statuses):
             return Ending(BLOCKED, None, found)  # an `await` that never holds, a message stuck
         memory, stale = self.memory(lines)
@@ -238,7 +231,7 @@ class Machine:
             )
             for k in stale
         )
-        regs = {self.tids[i]: dict(zip(self.regs[i], t[1])) for i, t in enumerate(threads)}
+        regs = {self.tids[i]: self.code.registers(i, t[1]) for i, t in enumerate(threads)}
         if not self.program.passes_filter(memory, regs):
             return Ending(COMPLETE, None, found)
         outcome = self.program.final_state(memory, regs)
@@ -288,7 +281,7 @@ class Machine:
         elif isinstance(instr, Fence):
             return self._transition(i, ("exec", None), label)
         else:
-            loc = self.core._location(i, instr, regs)
+            loc = self.code.location(i, instr, regs)
         line = self.loc_index[loc]
         if isinstance(instr, Load):
             if self.model.forward(sb, line) is not None:
@@ -381,7 +374,7 @@ class Machine:
         """Thread `i` performs its next instruction (its cache holds the line as needed)."""
         pc, regs, sb, status = thread
         instr = self.codes[i][pc]
-        env = dict(zip(self.regs[i], regs))
+        env = self.code.registers(i, regs)
         regs = list(regs)
         tid = self.tids[i]
         if isinstance(instr, Load):
@@ -462,13 +455,16 @@ class Machine:
 
     def _settle(self, state, i: int, notes: list | None):
         """Run thread `i`'s thread-local instructions up to its next memory event, with the
-        operational checker's interpreter (a failed assertion becomes a finding)."""
+        shared thread interpreter (a failed assertion becomes a finding)."""
         threads, lines, net, deltas, findings = state
         pc, regs, sb, status = threads[i]
-        pc, regs, status, deltas, flags = self.core._run_local(i, pc, regs, status, deltas, 0, notes)
+        pc, regs, status, deltas, failed = self.code.run_local(i, pc, regs, status, deltas)
         threads = threads[:i] + ((pc, regs, sb, status),) + threads[i + 1 :]
-        if flags:
-            findings = tuple(sorted(set(findings) | {("assertion", f"thread {self.tids[i]}: an assertion failed")}))
+        if failed:
+            bad = [invariants.assertion(message, self.tids[i]) for message in failed]
+            findings = tuple(sorted(set(findings) | {(f.kind, f.message) for f in bad}))
+            if notes is not None:
+                notes.extend(bad)
         return (threads, lines, net, deltas, findings)
 
     # ------------------------------------------------------------------ the protocol engine
