@@ -21,7 +21,7 @@ from rich.table import Table
 import incref
 from incref import examples
 from incref.cli.bench import print_report
-from incref.cli.compare import Options, escapes, hardware_column, model_column, prepare
+from incref.compose import Options, escapes, hardware_column, model_column, prepare
 from incref.errors import Unsupported
 from incref.hardware import codegen
 from incref.hardware.bench import VARIANTS, bench, bench_hand_written, bench_variant
@@ -40,7 +40,7 @@ def inclusion(iterations: int, out: Console) -> bool:
         table.add_column(name, justify="right" if name != "test" else "left")
     ok = True
     for spec in specs:
-        program = prepare(spec, (), "plain")
+        program = prepare(spec, "plain")
         try:
             codegen.check_expressible(program)
         except Unsupported as exc:

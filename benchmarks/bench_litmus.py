@@ -23,9 +23,9 @@ from pathlib import Path
 
 from incref import catalogue
 from incref.checker import check
+from incref.compose import run_file
 from incref.errors import InputError
 from incref.frontends.litmus import parse_file, parse_text
-from incref.frontends.litmus.verdict import run_file
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "conformance" / "dat3m" / "litmus"
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from multiprocessing import Pool
 from pathlib import Path
 
-from incref.frontends.litmus.verdict import run_file
+from incref.compose import run_file
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "conformance" / "dat3m"
 EXPECTED = {

@@ -11,7 +11,7 @@ import pytest
 import incref
 from hardware_support import needs_cc_on_x86
 from incref import examples
-from incref.cli.compare import Column, Options, escapes, hardware_column, model_column, prepare
+from incref.compose import Column, Options, escapes, hardware_column, model_column, prepare
 from incref.errors import Unsupported
 from incref.hardware import codegen
 from incref.ir.results import Outcome
@@ -24,7 +24,7 @@ SPECS = examples.names() + sorted(str(p) for p in CATALOGUE.glob("*.litmus"))
 @needs_cc_on_x86
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: Path(s).stem)
 def test_hardware_outcomes_are_allowed_by_tso(spec):
-    program = prepare(spec, (), "plain")
+    program = prepare(spec, "plain")
     try:
         codegen.check_expressible(program)
     except Unsupported as exc:
@@ -78,7 +78,7 @@ def test_compare_is_loud_when_hardware_shows_what_the_model_forbids(capsys, monk
 def test_every_scheme_on_hardware_stays_within_tso_and_never_blocks(scheme):
     """incref-decref frees the object; CAS retry loops and test-and-set locks are folded
     into assumes in the IR, and the hardware re-runs them instead of dropping the run."""
-    program = prepare("incref-decref", (), scheme)
+    program = prepare("incref-decref", scheme)
     options = Options("tso", 500)
     model = model_column(program, options)
     hardware = hardware_column(program, options)

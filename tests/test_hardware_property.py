@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from hardware_support import needs_cc_on_x86
-from incref.cli.compare import Options, escapes, hardware_column, model_column
+from incref.compose import Options, escapes, hardware_column, model_column
 from incref.ir.program import Const, Fence, Load, Order, Program, Rmw, Store, Thread
 
 LOCS = ("x", "y")

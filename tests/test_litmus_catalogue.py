@@ -4,7 +4,7 @@ file, with the paper or manual that publishes it in `Source=`) under every model
 import pytest
 
 from incref import catalogue
-from incref.frontends.litmus.verdict import run_file
+from incref.compose import run_file
 
 CASES = [
     pytest.param(entry, model, expected, id=f"{entry.key}-{model}")

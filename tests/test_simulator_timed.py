@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from incref.compose import predicted_ratios
 from incref.errors import UsageError
 from incref.hardware.bench import VARIANTS, loop_program
 from incref.simulator import timed
@@ -89,7 +90,7 @@ def test_iterations_out_of_range_refused(iterations):
 
 
 def test_predicted_ratios_have_the_expected_direction():
-    rows = {r["ratio"]: r for r in timed.predicted_ratios(Config(load("mesi")), iterations=2000)}
+    rows = {r["ratio"]: r for r in predicted_ratios(Config(load("mesi")), iterations=2000)}
     assert rows["atomic vs plain, 1 thread"]["predicted"] > 1
     assert rows["atomic, 2 threads: shared vs private line"]["predicted"] > 1
     assert all(r["measured"] is None for r in rows.values())

@@ -11,7 +11,7 @@ import pytest
 from incref.checker import check
 from incref.frontends import load_program
 from incref.schemes import apply_scheme, get
-from incref.tour import QUICK, Chapter, NotLanded, Sizes, require, tell
+from incref.tour import QUICK, Chapter, Sizes, tell
 
 
 def expanded(spec: str, scheme: str, **params: int):
@@ -112,32 +112,6 @@ def test_hardware_chapter_numbers_are_the_runners():
     shown = re.search(r"atomic costs ([\d.]+) ns/op alone against plain's ([\d.]+)", story)
     assert shown and float(shown[1]) == pytest.approx(ns["atomic", 1], abs=0.006)
     assert float(shown[2]) == pytest.approx(ns["plain", 1], abs=0.006)
-
-
-def test_a_missing_engine_omits_its_chapter_with_the_reason():
-    with pytest.raises(NotLanded, match="incref.no_such_engine has not landed"):
-        require("incref.no_such_engine")
-    with pytest.raises(NotLanded, match="incref.checker.no_such_api has not landed"):
-        require("incref.checker", "check", "no_such_api")
-    assert require("incref.checker", "check").check is check
-
-
-def test_omitted_chapter_has_no_story(monkeypatch):
-    import incref.tour as tour
-
-    def needs_missing_engine(chapter, sizes):
-        require("incref.no_such_engine", "simulate")
-
-    monkeypatch.setitem(tour.CHAPTERS, "coherence", ("Coherence", needs_missing_engine))
-    chapter = tell("coherence", QUICK)
-    assert chapter.omitted == "not told yet: incref.no_such_engine has not landed"
-    assert chapter.to_json() == {
-        "name": "coherence",
-        "title": "Coherence",
-        "seconds": chapter.to_json()["seconds"],
-        "omitted": chapter.omitted,
-        "failed": False,
-    }
 
 
 def test_an_engine_that_cannot_run_here_fails_its_chapter(monkeypatch):

@@ -17,40 +17,30 @@ verdict that an engine did not return:
 4. `python` — the running interpreter (`incref.hardware.experiments`): `+=` races and
    the price of refcount contention one level up.
 
-An engine that is not in this tree yet is never imitated: its chapter is omitted with a
-line saying which API is missing (`NotLanded`). An engine that cannot run on this machine
-(no C compiler, say) leaves its chapter `failed`, and the tour incomplete (exit 3)."""
+Programs are built by the composition layer (`incref.compose.prepare`). An engine that
+cannot run on this machine (no C compiler, say) leaves its chapter omitted and `failed`,
+and the tour incomplete (exit 3)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib import import_module
-from types import ModuleType
 from typing import Any
 
 from rich.console import RenderableType
 from rich.table import Table
 
+from incref import compose, hardware
 from incref.errors import InputError
+from incref.hardware import bench, environment, experiments
+from incref.hardware.experiments import report as experiment_report
 from incref.ir.program import Load, Store, describe
-
-
-class NotLanded(Exception):
-    """An engine API a chapter needs does not exist in this tree (yet)."""
-
-
-def require(module: str, *names: str) -> ModuleType:
-    """`module`, once it exists and exports every one of `names`."""
-    try:
-        mod = import_module(module)
-    except ModuleNotFoundError as exc:
-        raise NotLanded(f"{exc.name} has not landed") from None
-    missing = [n for n in names if not hasattr(mod, n)]
-    if missing:
-        raise NotLanded(f"{module}.{missing[0]} has not landed")
-    return mod
+from incref.reports import timeline
+from incref.simulator.exhaustive import simulate
+from incref.simulator.explain import explain
+from incref.simulator.machine import Config
+from incref.simulator.protocols import load
 
 
 @dataclass(frozen=True)
@@ -116,9 +106,7 @@ class Chapter:
 
 def _scenario(spec: str, scheme: str, **params: int):
     """An engine-level program: a bundled scenario expanded by a refcount scheme."""
-    frontends = require("incref.frontends", "load_program")
-    schemes = require("incref.schemes", "apply_scheme", "get")
-    return schemes.apply_scheme(frontends.load_program(spec, params), schemes.get(scheme))
+    return compose.prepare(spec, scheme, params)
 
 
 def _set(values) -> str:
@@ -131,20 +119,13 @@ def _violation(result, kind: str):
 
 
 def _trace_figure(chapter: Chapter, program, violation) -> None:
-    """The shortest trace as a per-thread timeline, if the renderer exists."""
-    try:
-        timeline = require("incref.reports.timeline", "render_trace")
-    except NotLanded as exc:
-        chapter.story.append(f"(timeline not drawn: {exc})")
-        return
+    """The shortest trace as a per-thread timeline."""
     chapter.figures.append(timeline.render_trace(program, violation))
 
 
 def model_chapter(chapter: Chapter, sizes: Sizes) -> None:
-    checker = require("incref.checker", "check")
-
     program = _scenario("incref-race", "plain")
-    race = checker.check(program, "sc")
+    race = compose.check(program, "sc")
     lost = _violation(race, "lost-update")
     chapter.story.append(
         f"incref-race, {len(program.threads)} threads each doing a plain `ob_refcnt++` (load, add, store) "
@@ -161,7 +142,7 @@ def model_chapter(chapter: Chapter, sizes: Sizes) -> None:
     fixes: dict[str, dict[str, Any]] = {}
     for scheme in ("gil", "atomic"):
         program = _scenario("incref-race", scheme, threads=threads, ops=ops)
-        results = {model: checker.check(program, model) for model in ("sc", "tso", "pso")}
+        results = {model: compose.check(program, model) for model in ("sc", "tso", "pso")}
         fixes[scheme] = {model: r.to_json() for model, r in results.items()}
         chapter.story.append(
             f"{scheme} ({threads} threads x {ops} increfs): "
@@ -170,7 +151,7 @@ def model_chapter(chapter: Chapter, sizes: Sizes) -> None:
     chapter.data["fixes"] = fixes
 
     program = _scenario("incref-decref", "plain")
-    decref = checker.check(program, "sc")
+    decref = compose.check(program, "sc")
     chapter.data["decref"] = decref.to_json()
     chapter.story.append(
         f"incref-decref with plain counts under SC: {decref.verdict}, "
@@ -184,7 +165,7 @@ def model_chapter(chapter: Chapter, sizes: Sizes) -> None:
     sb = {}
     for model, fence in (("sc", 0), ("tso", 0), ("tso", 1)):
         program = _scenario("sb", "plain", fence=fence)
-        result = checker.check(program, model)
+        result = compose.check(program, model)
         both_zero = [o for o in result.outcomes if program.condition.satisfied_by(o.state)]
         label = f"{model.upper()}{' + fence' if fence else ''}"
         sb[label] = {
@@ -244,15 +225,9 @@ def line_moved(program, violation, loc: str) -> dict[str, int] | None:
 
 
 def coherence_chapter(chapter: Chapter, sizes: Sizes) -> None:
-    simulator = require("incref.simulator.exhaustive", "simulate")
-    explainer = require("incref.simulator.explain", "explain")
-    machine = require("incref.simulator.machine", "Config")
-    protocols = require("incref.simulator.protocols", "load")
-    checker = require("incref.checker", "check")
-
     program = _scenario("incref-race", "plain")
-    mesi = protocols.load("mesi", "bus")
-    story = explainer.explain(program, machine.Config(mesi, store_buffers=False))
+    mesi = load("mesi", "bus")
+    story = explain(program, Config(mesi, store_buffers=False))
     chapter.data["explain"] = story.to_json()
     scope = "all" if story.complete else "the first (search cut short)"
     chapter.story.append(
@@ -274,7 +249,7 @@ def coherence_chapter(chapter: Chapter, sizes: Sizes) -> None:
         chapter.figures.append(story.render())
         chapter.story.append(f"The simulator's reading of that replay: {story.conclusion}")
 
-    atomic = simulator.simulate(_scenario("incref-race", "atomic"), machine.Config(mesi, store_buffers=False))
+    atomic = simulate(_scenario("incref-race", "atomic"), Config(mesi, store_buffers=False))
     chapter.data["atomic"] = atomic.to_json()
     chapter.story.append(
         f"With a locked read-modify-write (atomic) on the same machine: {atomic.verdict}, final obj.refcnt ∈ "
@@ -282,8 +257,8 @@ def coherence_chapter(chapter: Chapter, sizes: Sizes) -> None:
         f"the core keeps the line in M from its read to its write."
     )
 
-    buffered = simulator.simulate(program, machine.Config(mesi, store_buffers=True))
-    tso = checker.check(program, "tso")
+    buffered = simulate(program, Config(mesi, store_buffers=True))
+    tso = compose.check(program, "tso")
     same = buffered.states() == tso.states()
     chapter.data["tso_agreement"] = {
         "simulator_states": len(buffered.states()),
@@ -301,10 +276,6 @@ def coherence_chapter(chapter: Chapter, sizes: Sizes) -> None:
 
 
 def hardware_chapter(chapter: Chapter, sizes: Sizes) -> None:
-    hardware = require("incref.hardware", "run")
-    bench = require("incref.hardware.bench", "bench", "variant_names")
-    environment = require("incref.hardware.environment", "summary")
-
     iterations = sizes.run_iterations
     runs = {}
     for scheme in ("plain", "atomic", "gil"):
@@ -367,14 +338,12 @@ def hardware_chapter(chapter: Chapter, sizes: Sizes) -> None:
 
 
 def python_chapter(chapter: Chapter, sizes: Sizes) -> None:
-    experiments = require("incref.hardware.experiments", "run")
-    report = require("incref.hardware.experiments.report", "findings", "measurements", "environment_line")
     for name in ("python-race", "pyobject-contention"):
         result = experiments.run(name, quick=True)  # the experiments' small sizes, always: the tour's 60 s
         chapter.data[name] = result.to_json()
-        chapter.figures.append(report.measurements(result))
-        chapter.story.extend(report.findings(result))
-    chapter.story.append(report.environment_line(result))
+        chapter.figures.append(experiment_report.measurements(result))
+        chapter.story.extend(experiment_report.findings(result))
+    chapter.story.append(experiment_report.environment_line(result))
 
 
 # --------------------------------------------------------------------------- the tour
@@ -457,15 +426,13 @@ def answer(chapters: Iterable[Chapter]) -> list[str]:
 
 
 def tell(name: str, sizes: Sizes = FULL) -> Chapter:
-    """Tell chapter `name`, timed; omitted (with the reason) if its engine is missing, or
-    `failed` if an engine could not run here."""
+    """Tell chapter `name`, timed; omitted and `failed` (with the reason) if an engine
+    could not run here."""
     title, told_by = CHAPTERS[name]
     chapter = Chapter(name, title)
     start = time.perf_counter()
     try:
         told_by(chapter, sizes)
-    except NotLanded as exc:
-        chapter = Chapter(name, title, omitted=f"not told yet: {exc}")
     except InputError as exc:  # the tour takes no input: this is the machine (no C compiler, ...)
         chapter = Chapter(name, title, omitted=f"could not be told on this machine: {exc}", failed=True)
     chapter.seconds = time.perf_counter() - start

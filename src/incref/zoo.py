@@ -1,5 +1,5 @@
 """The refcount scheme zoo: every scheme × every zoo scenario × every model, each cell
-one exhaustive check (`apply_scheme`, then `incref.checker.check`).
+one exhaustive check (`incref.compose.prepare`, then `incref.compose.check`).
 
 The scenarios are the `.inc` files in `incref/examples/zoo/`. A scenario can say that
 a scheme does not apply to it with a comment line `# applies-to: NAME, NAME` (only
@@ -22,7 +22,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from incref import schemes
+from incref import compose, schemes
 from incref.errors import UsageError
 from incref.frontends import load_program
 from incref.ir.program import Program
@@ -129,11 +129,9 @@ def run_cell(
     """Check one cell (or skip it when the scenario says the scheme does not apply)."""
     if not scenario.applies(scheme):
         return Cell(scheme, scenario.name, model, "skipped", [], 0, 0, 0.0)
-    from incref.checker import check
-
     start = time.perf_counter()
-    program = schemes.apply_scheme(_load(scenario.path), schemes.get(scheme))
-    result = check(program, model, timeout=timeout, max_states=max_states)
+    program = compose.prepare(_load(scenario.path), scheme)
+    result = compose.check(program, model, timeout=timeout, max_states=max_states)
     return Cell(
         scheme,
         scenario.name,

@@ -10,7 +10,8 @@ import sys
 import click
 from rich.console import Console
 
-from incref.cli.common import MODELS, emit_json, json_option
+from incref.cli.common import MODELS, emit_json, json_option, parse_sets
+from incref.compose import check, prepare
 
 
 class _ProgressLine:
@@ -62,10 +63,7 @@ class _ProgressLine:
 @json_option
 def command(scenario, model, engine, scheme, sets, max_states, timeout, no_reduction, as_json):
     """Explore every execution of SCENARIO (a bundled example, .inc or .litmus file)."""
-    from incref.checker import check
-    from incref.cli.compare import prepare
-
-    program = prepare(scenario, sets, scheme)
+    program = prepare(scenario, scheme, parse_sets(sets))
     if timeout is not None:
         timeout = _search_budget(timeout)
     progress = None if as_json else _ProgressLine()

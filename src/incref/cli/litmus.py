@@ -15,8 +15,9 @@ from pathlib import Path
 import click
 
 from incref.cli.common import MODELS, emit_json, json_option
+from incref.compose import run_file
 from incref.errors import UsageError
-from incref.frontends.litmus.verdict import Verdict, run_file
+from incref.reports.litmus import Verdict
 
 RESULTS = ("Ok", "No", "Undef", "unsupported", "malformed", "incomplete", "error")
 

@@ -9,10 +9,20 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from incref.cli.common import MODELS, emit_json, json_option
-from incref.cli.compare import Options, default_model, escapes, hardware_expressible, model_column, prepare
+from incref.cli.common import MODELS, emit_json, json_option, parse_sets
+from incref.compose import (
+    Column,
+    Options,
+    default_model,
+    escapes,
+    hardware_column,
+    hardware_expressible,
+    model_column,
+    prepare,
+)
 from incref.errors import InputError
 from incref.hardware.environment import summary
+from incref.hardware.runner import check_iterations
 
 MAX_ROWS = 20  # outcomes shown in the table (forbidden ones first, then the most frequent)
 
@@ -39,11 +49,8 @@ def command(spec, iterations, scheme, sets, model, deadline, as_json):
     """Run SPEC (a bundled example, .inc or .litmus file) on real cores. Exit 1 if the
     hardware showed an outcome the model forbids, a lost update, a failed assertion or
     an outcome the condition rules out; else 3 if the watchdog stopped the run; else 0."""
-    from incref.cli.compare import Column, hardware_column
-    from incref.hardware.runner import check_iterations
-
     check_iterations(iterations)
-    program = prepare(spec, sets, scheme)
+    program = prepare(spec, scheme, parse_sets(sets))
     hardware_expressible(program, spec)
     options = Options(model or default_model(), iterations, deadline)
     if as_json:

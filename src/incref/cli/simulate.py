@@ -16,7 +16,9 @@ from rich.console import Console
 from rich.table import Table
 
 from incref.cli.common import emit_json, json_option, parse_sets
-from incref.simulator.protocols import INTERCONNECTS
+from incref.compose import predicted_ratios, prepare
+from incref.simulator.machine import Config
+from incref.simulator.protocols import INTERCONNECTS, load
 from incref.simulator.protocols import names as protocol_names
 from incref.simulator.timed import KERNELS, LATENCIES
 
@@ -82,13 +84,9 @@ def command(
     as_json,
 ):
     """Simulate SCENARIO (a bundled example, .inc or .litmus file) on coherent caches."""
-    from incref.cli.compare import prepare
-    from incref.simulator.machine import Config
-    from incref.simulator.protocols import load
-
     config = Config(load(protocol, interconnect), store_buffers=not no_store_buffers, evictions=evictions)
     lat = parse_sets(latency)
-    program = prepare(scenario, sets, scheme)
+    program = prepare(scenario, scheme, parse_sets(sets))
     if explain:
         _explain(program, config, max_states, timeout, as_json)
     if mode == "timed":
@@ -160,7 +158,7 @@ def _timed(program, config, iterations, lat, kernel, ratios, as_json) -> None:
     from incref.simulator import timed
 
     result = timed.run(program, config, iterations, lat, kernel=kernel)
-    rows = timed.predicted_ratios(config, lat, measure=True) if ratios else None
+    rows = predicted_ratios(config, lat, measure=True) if ratios else None
     if as_json:
         doc = result.to_json()
         if rows is not None:

@@ -1,4 +1,4 @@
-"""One litmus test checked under one model, and herd7's way of saying the answer.
+"""The verdict on one litmus test under one model, said herd7's way.
 
 herd7 (herdtools7, `herd/` documentation "Running herd") prints, per test: `Test NAME
 Allowed|Forbidden|Required` (from the quantifier: exists / ~exists / forall), `States N`
@@ -8,19 +8,15 @@ RC11/C11), `Witnesses`, `Positive: p Negative: n` (executions satisfying the con
 proposition, and the others), `Condition ...`, `Observation NAME Always|Sometimes|Never p
 n`, and `Time NAME seconds`. Scripts that read herd7's output read this one.
 
-`run_file` never raises for a test's content: an unsupported feature gives the result
-`unsupported` with the feature named, a malformed file the result `malformed` with its
-file:line:col message, an engine failure the result `error`, so a directory run goes on.
+`incref.compose.run_file` checks one test and returns its `Verdict`; this module only
+says it the way herd7 does.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from incref.errors import InputError, Unsupported
 from incref.ir.program import Program
 from incref.ir.results import CheckResult, sort_outcomes
 
@@ -92,71 +88,6 @@ class Verdict:
         lines.append(f"Observation {test} {observation} {self.positive} {self.negative}")
         lines.append(f"Time {test} {self.seconds:.2f}")
         return "\n".join(lines)
-
-
-def run_file(
-    path: str | Path,
-    model: str | None = None,
-    *,
-    timeout: float | None = None,
-    max_states: int | None = None,
-    engine: str = "axiomatic",
-) -> Verdict:
-    """Parse and check one litmus file under `model` (default: the architecture's).
-
-    The default engine is the axiomatic one for every model, because herd7's `Positive` and
-    `Negative` count execution graphs (one per consistent choice of rf and co), not the
-    interleavings an operational machine counts: with it, SB under x86-TSO reads
-    "Positive: 1 Negative: 3" as herd7 prints. The final states are the same in both
-    engines (tests/test_litmus_crossval.py)."""
-    from incref.checker import check
-    from incref.frontends.litmus import parse_file
-
-    start = time.monotonic()
-    path = str(path)
-    try:
-        program = parse_file(path)
-    except Unsupported as exc:
-        return Verdict(_name_of(path), path, model, "unsupported", exc.feature, seconds=time.monotonic() - start)
-    except InputError as exc:
-        return Verdict(_name_of(path), path, model, "malformed", str(exc), seconds=time.monotonic() - start)
-    model = model or DEFAULT_MODEL[program.meta["arch"]]
-    try:
-        res = check(program, model, engine=engine, timeout=timeout, max_states=max_states)
-    except Unsupported as exc:  # a feature this model's engine does not run (exclusives under tso)
-        return Verdict(program.name, path, model, "unsupported", exc.feature, program, seconds=time.monotonic() - start)
-    except Exception as exc:  # noqa: BLE001 - an engine bug on one test must not stop a directory run
-        return Verdict(
-            program.name,
-            path,
-            model,
-            "error",
-            f"internal error: {type(exc).__name__}: {exc}",
-            program,
-            seconds=time.monotonic() - start,
-        )
-    cond = program.condition
-    positive = sum(o.count for o in res.outcomes if cond.satisfied_by(o.state))
-    negative = sum(o.count for o in res.outcomes) - positive
-    if not res.stats.complete:
-        result, reason = "incomplete", res.incomplete_reason or "budget exhausted"
-    elif "data-race" in res.violation_kinds():
-        result, reason = "Undef", None
-    else:
-        result, reason = ("Ok" if res.condition_holds else "No"), None
-    return Verdict(
-        program.name, path, model, result, reason, program, res, time.monotonic() - start, positive, negative
-    )
-
-
-def _name_of(path: str) -> str:
-    """A test's name before (or without) parsing: the header's second word if readable."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            words = fh.readline().split()
-    except OSError:
-        words = []
-    return words[1] if len(words) > 1 else Path(path).stem
 
 
 def printable(text: str) -> str:
