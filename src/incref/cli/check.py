@@ -10,7 +10,7 @@ import sys
 import click
 from rich.console import Console
 
-from incref.cli.common import MODELS, emit_json, json_option
+from incref.cli.common import MODELS, SECONDS, emit_json, json_option
 
 
 class _ProgressLine:
@@ -54,7 +54,7 @@ class _ProgressLine:
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=SECONDS,
     default=None,
     help="Stop after this many seconds (verdict: incomplete).",
 )
@@ -62,9 +62,10 @@ class _ProgressLine:
 @json_option
 def command(scenario, model, engine, scheme, sets, max_states, timeout, no_reduction, as_json):
     """Explore every execution of SCENARIO (a bundled example, .inc or .litmus file)."""
-    from incref.checker import check
+    from incref.checker import check, refuse_engine_without_model
     from incref.cli.compare import prepare
 
+    refuse_engine_without_model(engine, model)
     program = prepare(scenario, sets, scheme)
     if timeout is not None:
         timeout = _search_budget(timeout)

@@ -15,7 +15,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from incref.cli.common import emit_json, json_option, parse_sets
+from incref.cli.common import SECONDS, emit_json, json_option, parse_sets
 from incref.simulator.protocols import INTERCONNECTS
 from incref.simulator.protocols import names as protocol_names
 from incref.simulator.timed import KERNELS, LATENCIES
@@ -58,7 +58,7 @@ from incref.simulator.timed import KERNELS, LATENCIES
 @click.option("--max-states", type=click.IntRange(min=1), default=None, help="Exhaustive: stop after this many states.")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=SECONDS,
     default=None,
     help="Exhaustive: stop after this many seconds.",
 )
