@@ -205,3 +205,33 @@ def _writable(folder: Path) -> bool:
         return False
     (folder / ".probe").unlink()
     return True
+
+
+# Found by the fuzz harness (tests/fuzzing.py) on its first runs.
+
+
+def test_a_decimal_number_with_a_leading_zero_reads_as_decimal(capfd, monkeypatch, tmp_path):
+    """`010` is ten, as herd7 reads it (it was `int('010', 0)`: an internal error)."""
+    scenario = 'scenario z "x"\nshared x = 010\nthread t { r0 = load x }\nexists 0:r0 == 10\n'
+    code, out, err = incref(capfd, monkeypatch, "check", write(tmp_path, "zero.inc", scenario))
+    assert code == 0 and "holds" in out, err
+
+
+def _msi_bus() -> str:
+    from incref.simulator.protocols import msi
+
+    return msi.BUS
+
+
+@pytest.mark.parametrize(
+    "name, damage",
+    [
+        ("no-column.table", lambda text: text.replace("OtherGetS", "OtherGetZ")),
+        ("latin1.table", lambda text: text.replace("Load", "L\xe9ad").encode("latin-1")),
+    ],
+)
+def test_a_damaged_protocol_table_is_refused_with_a_location(capfd, monkeypatch, tmp_path, name, damage):
+    path = write(tmp_path, name, damage(_msi_bus()))
+    code, out, err = incref(capfd, monkeypatch, "simulate", "sb", "--protocol", path)
+    assert_one_line_error(code, out, err)
+    assert re.search(located(name), err), err
