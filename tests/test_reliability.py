@@ -235,3 +235,68 @@ def test_a_damaged_protocol_table_is_refused_with_a_location(capfd, monkeypatch,
     code, out, err = incref(capfd, monkeypatch, "simulate", "sb", "--protocol", path)
     assert_one_line_error(code, out, err)
     assert re.search(located(name), err), err
+
+
+# Budgets: one --timeout for the whole command (reading, compiling, unrolling, exploring).
+
+UNROLLED = 'scenario w "x"\nshared x = 0\nthread t0 {\n  while 0 max 1000 { r0 = load x\n store x = r0 + 1 }\n}\n'
+
+
+@pytest.mark.parametrize("command", ["check", "simulate"])
+def test_a_budget_spent_before_the_search_is_incomplete_never_safe(capfd, monkeypatch, tmp_path, command):
+    """The budget counts from the start of the process; in this long-running test process
+    it is spent before the scenario is read, so the answer must be incomplete (exit 3) and
+    still one JSON document (on main: `safe`, exit 0, after unrolling for seconds)."""
+    path = write(tmp_path, "unrolled.inc", UNROLLED)
+    code, out, err = incref(capfd, monkeypatch, command, path, "--timeout", "0.05", "--json")
+    assert code == 3, (code, err)
+    doc = json.loads(out)
+    assert doc["verdict"] == "incomplete" and "time budget" in doc["incomplete_reason"], doc
+
+
+def test_max_states_alone_gets_a_printed_wall_clock_limit(capfd, monkeypatch):
+    from incref import budget
+
+    monkeypatch.setattr(budget, "DEFAULT_SECONDS_WITH_MAX_STATES", 0.01)
+    code, out, err = incref(capfd, monkeypatch, "check", "incref-race", "--max-states", "100000", "--json")
+    assert "--max-states without --timeout" in err and "0.01 s" in err, err
+    assert code == 3 and json.loads(out)["verdict"] == "incomplete"
+
+
+def test_a_line_over_the_limit_is_refused_at_once(capfd, monkeypatch, tmp_path):
+    """A 900 kB line of `1+1+...` took 25 s and 587 MB in the parser before its error."""
+    from incref.frontends.text import MAX_LINE
+
+    text = UNROLLED.replace("store x = r0 + 1", "store x = " + "1+" * 450_000 + "1")
+    start = time.monotonic()
+    code, out, err = incref(capfd, monkeypatch, "check", write(tmp_path, "long.inc", text))
+    assert_one_line_error(code, out, err, "at most")
+    assert re.search(rf"long\.inc:5:{MAX_LINE + 1}: ", err), err
+    assert time.monotonic() - start < 5
+
+
+def test_the_backstop_ends_a_stage_that_never_checks():
+    """A stretch of work with no check of its own (a parser on a large file) is ended by
+    the timer a little after the deadline."""
+    from incref import budget
+
+    start = time.monotonic()
+    with pytest.raises(budget.OutOfTime) as caught:
+        with budget.limit(0.2, since_process_start=False):
+            budget.check("spinning")
+            while True:
+                pass
+    assert time.monotonic() - start < 2
+    assert "spinning" in str(caught.value)
+
+
+def test_budget_checks_inside_the_front_end(tmp_path):
+    from incref import budget
+    from incref.frontends import load_program
+
+    path = write(tmp_path, "unrolled.inc", UNROLLED)
+    with budget.limit(0.001, since_process_start=False):
+        time.sleep(0.01)
+        with pytest.raises(budget.OutOfTime):
+            load_program(path)
+    assert load_program(path).threads  # no budget outside the block

@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from types import ModuleType
 
+from incref import budget
 from incref.frontends.text import read_source
 from incref.ir.program import BinOp, Expr, Program, UnOp, Var, names_in
 
@@ -39,6 +40,7 @@ def parse_text(text: str, file: str = "<litmus>") -> Program:
     arch = FRONT_ENDS[sections.arch]
     for piece in (sections.init, sections.code, sections.tail):
         refuse_wide_numbers(src, piece)
+    budget.check("reading the litmus test")
     init = parse_init(src, sections.init, arch.reg_name)
     if sections.arch == "C":
         refuse_deep_expressions(src, sections.code)
@@ -47,6 +49,7 @@ def parse_text(text: str, file: str = "<litmus>") -> Program:
         if init.sized and sections.arch == "AArch64":
             raise src.unsupported("mixed-size", sections.init.offset)
         threads, named = assemble(src, split_table(src, sections.code), init.addresses, arch.instruction)
+    budget.check("reading the litmus test")
     refuse_deep_expressions(src, sections.tail)
     tail = parse_tail(src, sections.tail, arch.reg_name)
     locations = {loc: 0 for loc in sorted(named)}

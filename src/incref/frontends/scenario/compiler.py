@@ -29,6 +29,7 @@ import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from incref import budget
 from incref.errors import InputError, UsageError
 from incref.frontends.scenario import ast
 from incref.ir.program import (
@@ -315,6 +316,7 @@ class _Compiler:
     def _block(self, stmts, state: _ThreadState) -> list[Instr]:
         out: list[Instr] = []
         for stmt in stmts:
+            budget.check("compiling the scenario")
             code = self._stmt(stmt, state)
             self.size += sum(not isinstance(i, Label) for i in code)
             if self.size > MAX_INSTRUCTIONS:
