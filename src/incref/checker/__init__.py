@@ -19,6 +19,13 @@ AXIOMATIC_MODELS = ("armv8", "rc11", "c11")
 ENGINES = ("auto", "operational", "axiomatic")
 
 
+def refuse_engine_without_model(engine: str, model: str) -> None:
+    """A usage error when `engine` does not run `model`; the CLI asks before it reads any
+    file, so the answer comes once, not once per test."""
+    if engine == "operational" and model not in OPERATIONAL_MODELS:
+        raise UsageError(f"the operational engine has no model {model!r} (it runs {', '.join(OPERATIONAL_MODELS)})")
+
+
 def check(
     program: Program,
     model: str,
@@ -43,8 +50,7 @@ def check(
     if engine == "axiomatic" or (engine == "auto" and model in AXIOMATIC_MODELS):
         axiomatic = import_module("incref.checker.axiomatic")
         return axiomatic.check(program, model, max_states=max_states, timeout=timeout, progress=progress)
-    if model not in OPERATIONAL_MODELS:
-        raise UsageError(f"the operational engine has no model {model!r} (it runs {', '.join(OPERATIONAL_MODELS)})")
+    refuse_engine_without_model(engine, model)
     return _check_operational(program, model, reduction, max_states, timeout, progress)
 
 

@@ -108,7 +108,7 @@ class OperationalSystem:
         for i, (pc, regs, buf, status) in enumerate(state[1]):
             if buf:
                 for k in self.model.flushable(buf):
-                    key = (i, k, buf[k][0])
+                    key = (_FLUSH, i, k, buf[k][0])  # apart from an exec key (i, pc, loc)
                     t = self._transitions.get(key)
                     if t is None:
                         loc = buf[k][0]

@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from incref.cli.common import MODELS, emit_json, json_option, parse_sets
+from incref.cli.common import MODELS, SECONDS, emit_json, json_option, parse_sets
 from incref.compose import ENGINES, Column, Options, default_model, escapes, hardware_expressible, prepare
 from incref.hardware.runner import check_iterations
 
@@ -49,7 +49,7 @@ def outcome_table(columns: list[Column], keys: tuple[str, ...], bad: set[tuple],
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Scenario parameter (repeatable).")
 @click.option(
     "--deadline",
-    type=click.FloatRange(min=0, min_open=True),
+    type=SECONDS,
     default=None,
     help="Seconds before the hardware watchdog stops the run.",
 )

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from incref.cli.common import MODELS, emit_json, json_option, parse_sets
+from incref.cli.common import MODELS, SECONDS, emit_json, json_option, parse_sets
 from incref.compose import (
     Column,
     Options,
@@ -40,7 +40,7 @@ MAX_ROWS = 20  # outcomes shown in the table (forbidden ones first, then the mos
 )
 @click.option(
     "--deadline",
-    type=click.FloatRange(min=0, min_open=True),
+    type=SECONDS,
     default=None,
     help="Seconds before the watchdog stops the run.",
 )

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
+from incref import budget
 from incref.errors import InputError, Unsupported
 from incref.ir.program import (
     ADDRESSED,
@@ -272,28 +273,29 @@ class Threads:
 
     def _static_futures(self, code: tuple[Instr, ...]) -> tuple[Resources, ...]:
         """For each pc (and the end), the union of the resources of every instruction
-        reachable from it: everything the thread may still touch."""
+        reachable from it — everything the thread may still touch: the least solution of
+        future(pc) = own(pc) ∪ future(successors), found by sweeping backwards until nothing
+        changes (a backward dataflow analysis, as `_live_registers`; linear per sweep where
+        a search from every pc was quadratic)."""
+        n = len(code)
         own = [self.resources(i) for i in code]
-        out: list[Resources] = []
-        for start in range(len(code) + 1):
-            seen: set[int] = set()
-            todo = [start]
-            reads: set[str] = set()
-            writes: set[str] = set()
-            while todo:
-                pc = todo.pop()
-                if pc in seen or pc >= len(code):
-                    continue
-                seen.add(pc)
-                reads |= own[pc][0]
-                writes |= own[pc][1]
+        reads: list[frozenset[str]] = [frozenset()] * (n + 1)
+        writes: list[frozenset[str]] = [frozenset()] * (n + 1)
+        changed = True
+        while changed:
+            budget.check("preparing the search")
+            changed = False
+            for pc in range(n - 1, -1, -1):
                 instr = code[pc]
+                succs: tuple[int, ...] = () if isinstance(instr, LoopBound) else (pc + 1,)
                 if isinstance(instr, Branch):
-                    todo.append(instr.target)
-                if not isinstance(instr, LoopBound):
-                    todo.append(pc + 1)
-            out.append((frozenset(reads), frozenset(writes)))
-        return tuple(out)
+                    succs = (*succs, min(instr.target, n))
+                r = own[pc][0].union(*(reads[s] for s in succs))
+                w = own[pc][1].union(*(writes[s] for s in succs))
+                if r != reads[pc] or w != writes[pc]:
+                    reads[pc], writes[pc] = r, w
+                    changed = True
+        return tuple(zip(reads, writes))
 
     def _live_registers(self, i: int, code: tuple[Instr, ...]) -> tuple[tuple[bool, ...] | None, ...]:
         """For each pc (and the end), which registers are live there: read later before
@@ -312,6 +314,7 @@ class Threads:
         live = [frozenset()] * len(code) + [observed]
         changed = True
         while changed:
+            budget.check("preparing the search")
             changed = False
             for pc in range(len(code) - 1, -1, -1):
                 instr = code[pc]
