@@ -438,8 +438,8 @@ GENERATORS: dict[str, tuple[str, st.SearchStrategy[bytes]]] = {
 # their option checks only; the work function is replaced by one that says "work started".
 HEAVY_WORK = {
     "bench": ("incref.cli.bench", "bench"),
-    "run": ("incref.cli.compare", "hardware_column"),
-    "compare": ("incref.cli.compare", "hardware_column"),
+    "run": ("incref.hardware", "run"),
+    "compare": ("incref.hardware", "run"),
     "zoo": ("incref.zoo", "run"),
 }
 FUZZED_COMMANDS = ("check", "litmus", "simulate", "zoo", "examples", "bench", "run", "compare")
