@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from incref.compose import explain_lost_update
 from incref.frontends import load_program
 from incref.ir.program import Load, Store, describe
 from incref.ir.results import Step, Violation
@@ -45,7 +46,6 @@ def test_line_moved_is_none_when_the_increments_do_not_overlap():
 
 def test_chapter_reports_the_simulators_results():
     exhaustive = pytest.importorskip("incref.simulator.exhaustive")
-    explain = pytest.importorskip("incref.simulator.explain")
     machine = pytest.importorskip("incref.simulator.machine")
     protocols = pytest.importorskip("incref.simulator.protocols")
     from incref.checker import check
@@ -58,7 +58,7 @@ def test_chapter_reports_the_simulators_results():
     assert chapter.data["explain"]["reachable_states"] == plain.stats.explored
     story = " ".join(chapter.story)
     assert f"SWMR held in all {plain.stats.explored:,} reachable states" in story
-    replay = explain.explain(race_program(), machine.Config(mesi, store_buffers=False))
+    replay = explain_lost_update(race_program(), machine.Config(mesi, store_buffers=False))
     assert replay.render() in chapter.figures and replay.conclusion in story
 
     lost = next(v for v in check(race_program(), "sc").violations if v.kind == "lost-update")

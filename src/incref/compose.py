@@ -35,6 +35,7 @@ from incref.ir.results import CheckResult, Outcome, sort_outcomes
 from incref.reports.litmus import DEFAULT_MODEL, Verdict
 from incref.simulator import timed
 from incref.simulator.exhaustive import simulate
+from incref.simulator.explain import Explanation, core_model, explain
 from incref.simulator.machine import Config
 from incref.simulator.protocols import load
 
@@ -82,6 +83,17 @@ def check(
     """Check `scenario` under `model` with refcount `scheme`; `options` go to
     `incref.checker.check` (`engine`, `reduction`, `max_states`, `timeout`, `progress`)."""
     return checker.check(prepare(scenario, scheme, params), model, **options)
+
+
+def explain_lost_update(
+    program: Program, config: Config, *, max_states: int | None = None, timeout: float | None = None
+) -> Explanation:
+    """The model checker's shortest lost update of `program` under the model the machine's
+    cores implement, replayed and explained on the cache simulator (`incref simulate
+    --explain`, the tour's coherence chapter)."""
+    result = checker.check(program, core_model(config))
+    lost = next((v for v in result.violations if v.kind == "lost-update"), None)
+    return explain(program, config, lost, max_states=max_states, timeout=timeout)
 
 
 # --------------------------------------------------------------------------- engines side by side

@@ -38,7 +38,6 @@ from incref.hardware.experiments import report as experiment_report
 from incref.ir.program import Load, Store, describe
 from incref.reports import timeline
 from incref.simulator.exhaustive import simulate
-from incref.simulator.explain import explain
 from incref.simulator.machine import Config
 from incref.simulator.protocols import load
 
@@ -227,7 +226,7 @@ def line_moved(program, violation, loc: str) -> dict[str, int] | None:
 def coherence_chapter(chapter: Chapter, sizes: Sizes) -> None:
     program = _scenario("incref-race", "plain")
     mesi = load("mesi", "bus")
-    story = explain(program, Config(mesi, store_buffers=False))
+    story = compose.explain_lost_update(program, Config(mesi, store_buffers=False))
     chapter.data["explain"] = story.to_json()
     scope = "all" if story.complete else "the first (search cut short)"
     chapter.story.append(

@@ -140,6 +140,11 @@ class TransitionSystem(Protocol):
         footprints and threads of `enabled` depend on (program counters, not data): the
         explorer then remembers which thread the reduction chose per control state."""
 
+    def step_counting(self, state: State, transition: Transition) -> tuple[State, Mapping[Hashable, int]]:
+        """Optional. `step`, and what the step did that the system wants counted (the
+        simulator: the protocol-table cells it took); the explorer sums these over the
+        edges of the explored graph into `Exploration.counted`. Still pure."""
+
 
 class VisitedStore(Protocol):
     """The visited-state store: state -> id, with the parent pointer of the first (hence
@@ -220,6 +225,9 @@ class Exploration:
     reason: str = ""
     seconds: float = 0.0
     reduced_expansions: int = 0
+    # `step_counting`'s counts summed over every edge of the explored graph (each
+    # expanded state's successors, a pruned successor not included)
+    counted: dict[Hashable, int] = field(default_factory=dict)
 
     def violation_list(self, thread_ids: Sequence[int] | None = None) -> list[Violation]:
         """The violations found as result objects, in `VIOLATION_KINDS` order;
@@ -368,6 +376,7 @@ def _explore(system, reduction, max_states, timeout, progress, store, prefix) ->
     endings: dict[int, Ending] = {}
     stop_reason = ""
     memo: dict[Hashable, int | None] | None = {} if hasattr(system, "control") else None
+    counting = getattr(system, "step_counting", None)
     try:
         while frontier:
             if max_states is not None and len(store) > max_states:
@@ -388,16 +397,19 @@ def _explore(system, reduction, max_states, timeout, progress, store, prefix) ->
                 continue
             chosen: Sequence[Transition] = enabled
             succs: list[tuple[Transition, State]] | None = None
+            counts: list[Mapping[Hashable, int]] | None = None
             if reduction:
                 ample = persistent_set(system, state, enabled, memo)
                 if ample is not None:
-                    succs = [(t, system.step(state, t)) for t in ample]
+                    succs, counts = _successors(system, counting, state, ample)
                     if not system.acyclic and any(s in store for _, s in succs):
                         succs = None
                     else:
                         result.reduced_expansions += 1
             if succs is None:
-                succs = [(t, system.step(state, t)) for t in chosen]
+                succs, counts = _successors(system, counting, state, chosen)
+            if counts is not None:
+                _add_counts(result.counted, counts)
             depth = store.depth(sid) + 1
             kids = children[sid] = []
             for t, nxt in succs:
@@ -417,6 +429,21 @@ def _explore(system, reduction, max_states, timeout, progress, store, prefix) ->
         )
         result.reason = f"{stop_reason}: {covered}; outcomes and violations so far are a lower bound"
     return result
+
+
+def _successors(system, counting, state, transitions):
+    """(transition, next state) for each of `transitions`, and the per-edge counts when
+    the system reports them (`step_counting`), else None."""
+    if counting is None:
+        return [(t, system.step(state, t)) for t in transitions], None
+    stepped = [(t, *counting(state, t)) for t in transitions]
+    return [(t, nxt) for t, nxt, _ in stepped], [c for _, _, c in stepped]
+
+
+def _add_counts(total: dict[Hashable, int], counts: Iterable[Mapping[Hashable, int]]) -> None:
+    for c in counts:
+        for key, n in c.items():
+            total[key] = total.get(key, 0) + n
 
 
 def _summarise(system, store, root_path, children, endings, result) -> None:

@@ -18,7 +18,7 @@ from rich.table import Table
 from incref import budget
 from incref.cli.check import note_limit, out_of_time, search_seconds, wall_clock_limit
 from incref.cli.common import SECONDS, emit_json, json_option, parse_sets
-from incref.compose import predicted_ratios, prepare
+from incref.compose import explain_lost_update, predicted_ratios, prepare
 from incref.simulator.machine import Config
 from incref.simulator.protocols import INTERCONNECTS, load
 from incref.simulator.protocols import names as protocol_names
@@ -230,9 +230,7 @@ def ratio_table(rows) -> Table:
 
 
 def _explain(program, config, max_states, timeout, as_json) -> None:
-    from incref.simulator.explain import explain
-
-    story = explain(program, config, max_states=max_states, timeout=timeout)
+    story = explain_lost_update(program, config, max_states=max_states, timeout=timeout)
     if as_json:
         emit_json(story.to_json())
     else:

@@ -51,7 +51,7 @@ def simulate(
         "data_value": "data-value" not in found.violations,
         "protocol_errors": "protocol" in found.violations,
         "reduction": reduction,
-        "cells_exercised": transitions_count(machine.counts),
+        "cells_exercised": transitions_count(found.counted),
     }
     return found.result(
         program,

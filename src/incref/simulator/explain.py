@@ -19,10 +19,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from incref.checker import check
 from incref.errors import UsageError
 from incref.ir.program import Program
-from incref.ir.results import CheckResult, Violation
+from incref.ir.results import Violation
 from incref.simulator.exhaustive import simulate
 from incref.simulator.machine import Config, Machine
 
@@ -96,12 +95,18 @@ class Explanation:
 
 
 def explain(
-    program: Program, config: Config, *, max_states: int | None = None, timeout: float | None = None
+    program: Program,
+    config: Config,
+    lost: Violation | None,
+    *,
+    max_states: int | None = None,
+    timeout: float | None = None,
 ) -> Explanation:
-    """Replay the checker's shortest lost update of `program` (engine level) on `config`'s
-    machine and explain it; also explore the machine exhaustively for the SWMR count."""
-    model = "tso" if config.store_buffers else "sc"
-    result = check(program, model)
+    """Replay `lost`, the model checker's shortest lost update of `program` (engine level)
+    under the model of `config`'s cores (`core_model`), on `config`'s machine and explain
+    it; also explore the machine exhaustively for the SWMR count. The simulator runs no
+    other engine: `incref.compose.explain_lost_update` asks the checker for `lost`."""
+    model = core_model(config)
     machine = Machine(program, config)
     found = simulate(program, config, max_states=max_states, timeout=timeout)
     coherent_kinds = {v.kind for v in found.violations}
@@ -110,7 +115,7 @@ def explain(
         config.protocol.name,
         config.protocol.interconnect,
         model,
-        _lost_update(result),
+        lost,
         reachable_states=found.stats.explored,
         swmr_everywhere="swmr" not in coherent_kinds,
         data_value_everywhere="data-value" not in coherent_kinds,
@@ -130,8 +135,10 @@ def explain(
     return story
 
 
-def _lost_update(result: CheckResult) -> Violation | None:
-    return next((v for v in result.violations if v.kind == "lost-update"), None)
+def core_model(config: Config) -> str:
+    """The memory model the machine's cores implement: x86-TSO with store buffers, SC
+    without (Primer, 2nd ed., sections 3.5 and 4.3)."""
+    return "tso" if config.store_buffers else "sc"
 
 
 def _watched(program: Program) -> list[str]:
@@ -141,11 +148,10 @@ def _watched(program: Program) -> list[str]:
 
 
 def _line_states(machine: Machine, state, watched: list[str]) -> dict[str, str]:
-    lines = state[1]
     out = {}
     for loc in watched:
-        caches = lines[machine.loc_index[loc]][0]
-        out[loc] = " ".join(f"P{machine.tids[c]}:{caches[c][0]}" for c in range(machine.cores))
+        caches = state.lines[machine.loc_index[loc]].caches
+        out[loc] = " ".join(f"P{machine.tids[c]}:{caches[c].state}" for c in range(machine.cores))
     return out
 
 
@@ -155,12 +161,7 @@ def _replay_step(machine: Machine, state, thread: int, flush: bool, watched: lis
     rows: list[Row] = []
     stale = False
     for _ in range(MAX_PROTOCOL_STEPS):
-        threads, lines = state[0], state[1]
-        pc, regs, sb, _ = threads[thread]
-        if flush:
-            want = machine._access(thread, sb[0][0], "Store", lines, ("flush", sb[0][0]), "flush")
-        else:
-            want = machine._instruction(thread, pc, regs, sb, lines)
+        want = machine.core_move(state, thread, flush)
         deliveries = [t for t in machine.enabled(state) if t.action[0] == "deliver"]
         if deliveries:
             t = deliveries[0]
@@ -170,9 +171,11 @@ def _replay_step(machine: Machine, state, thread: int, flush: bool, watched: lis
             t = want
         detail, _ = machine.explain(state, t)
         if t.action[0] == "deliver":
-            msg = state[2][[k for k, _ in state[2]].index(t.action[1])][1][0]
-            caches, _, last = lines[msg[1]]
-            stale |= msg[0] in ("PutM", "Data") and t.action[1][1] == machine.home_id and msg[5] not in (None, last)
+            msg = dict(state.net)[t.action[1]][0]
+            last = state.lines[msg.line].last
+            stale |= (
+                msg.type in ("PutM", "Data") and t.action[1][1] == machine.home_id and msg.value not in (None, last)
+            )
         state = machine.step(state, t)
         kind = "protocol" if t.action[0] in ("request", "deliver") else ("flush" if flush else "core")
         actor = machine.node(t.thread) if t.action[0] == "deliver" else f"P{machine.tids[t.thread]}"

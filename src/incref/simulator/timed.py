@@ -55,7 +55,7 @@ from incref.ir.program import (
     Unlock,
     evaluate,
 )
-from incref.simulator.machine import Config, Machine
+from incref.simulator.machine import Cache, Config, Home, Line, Machine
 from incref.simulator.protocols import transitions_count
 
 LOAD, STORE, RMW, FENCE = 0, 1, 2, 3
@@ -159,7 +159,7 @@ def compile_protocol(machine: Machine, lat: Mapping[str, int]) -> Compiled:
     """Every line state reachable from the initial one by any core's load, store or RMW,
     and the transaction each takes (the machine's protocol engine, run to quiescence)."""
     cores = machine.cores
-    cold = (((machine.cache.states[0], 0, 0),) * cores, (machine.home.states[0], 0, -1, 0), True)
+    cold = ((Cache(machine.cache.states[0], 0),) * cores, Home(machine.home.states[0], 0), True)
     states = [cold]
     index = {cold: 0}
     entries: list[Entry] = []
@@ -185,44 +185,20 @@ def compile_protocol(machine: Machine, lat: Mapping[str, int]) -> Compiled:
 
 
 def _transaction(machine: Machine, state, c: int, op: int, lat: Mapping[str, int]):
+    """Core `c`'s `op` from line state `state`: the machine's transaction (its protocol
+    engine, run to quiescence) and what it costs in cycles."""
     caches, home, cold = state
     perms = machine.cache.permissions
-    lines = [(caches, home, 0)]
-    net: dict = {}
-    found: list = []
-    machine.counts, machine.messages = {}, {}
     event = "Load" if op == LOAD else "Store"
-    hit = "hit" in machine.cache.cell(caches[c][0], event).actions
-    owner_elsewhere = any("o" in perms[caches[o][0]] for o in range(machine.cores) if o != c)
-    readers_elsewhere = any("r" in perms[caches[o][0]] for o in range(machine.cores) if o != c)
-    if not hit:
-        machine._event(lines, net, c, 0, event, found, None)
-        while net and not found:
-            key = next((k for k in sorted(net) if machine._message_cell(lines, k[1], net[k][0]).kind != "stall"), None)
-            if key is None:
-                found.append(("protocol", f"messages stall forever: {sorted(net)}"))
-                break
-            msg = net[key].pop(0)
-            if not net[key]:
-                del net[key]
-            machine._deliver(lines, net, key[1], msg, found, None)
-        if not found and "hit" not in machine.cache.cell(lines[0][0][c][0], event).actions:
-            found.append(
-                (
-                    "protocol",
-                    f"after its {event} transaction P{c}'s cache is in {lines[0][0][c][0]}, "
-                    "which does not allow the access",
-                )
-            )
-    if found:
+    hit = "hit" in machine.cache.cell(caches[c].state, event).actions
+    owner_elsewhere = any("o" in perms[caches[o].state] for o in range(machine.cores) if o != c)
+    readers_elsewhere = any("r" in perms[caches[o].state] for o in range(machine.cores) if o != c)
+    line, tally, problem = machine.transaction(Line(caches, home, 0), c, event)
+    if problem is not None:
         raise UsageError(
             f"protocol {machine.protocol.name} ({machine.protocol.interconnect}) error in timed mode: "
-            f"{found[0][1]} (run --exhaustive for the shortest execution)"
+            f"{problem} (run --exhaustive for the shortest execution)"
         )
-    if op == LOAD:
-        machine._count("cache", lines[0][0][c][0], "Load")
-    else:
-        machine._write(lines, c, 0, 0, None)
     if hit:
         cycles, served_by_home = lat["l1"], False
     elif owner_elsewhere or (op != LOAD and readers_elsewhere):
@@ -231,8 +207,7 @@ def _transaction(machine: Machine, state, c: int, op: int, lat: Mapping[str, int
         cycles, served_by_home = (lat["memory"] if cold else lat["llc"]), True
     if op == RMW:
         cycles += lat["rmw"]
-    new_caches, new_home, _ = lines[0]
-    return (new_caches, new_home, cold, served_by_home, cycles, machine.counts, machine.messages)
+    return (line.caches, line.home, cold, served_by_home, cycles, tally.cells, tally.messages)
 
 
 @dataclass
