@@ -33,8 +33,7 @@ def use_after_free(program: Program, loc: str, memory: Mapping[str, int], what: 
 
 
 def owner(program: Program, loc: str) -> ObjectInfo | None:
-    """The object `loc` is a field of. (Not `Program.owner_of`: its cache is keyed by
-    `id(program.objects)`, which a later program can reuse once the first is collected.)"""
+    """The object `loc` is a field of."""
     return next((o for o in program.objects.values() if loc in o.fields), None)
 
 

@@ -530,16 +530,6 @@ class Program:
     def is_expanded(self) -> bool:
         return not any(isinstance(i, SCENARIO_LEVEL) for t in self.threads for i in t.code)
 
-    def owner_of(self, loc: str) -> str | None:
-        """The object whose field `loc` is, if any."""
-        return self._owners.get(loc)
-
-    @cached_property
-    def _owners(self) -> dict[str, str]:
-        """Field location -> object name, computed once per program (cached on the
-        instance, so a program never answers with another's index)."""
-        return {loc: o.name for o in self.objects.values() for loc in o.fields}
-
     def location_at(self, loc: str, index: int) -> str | None:
         """The location an access naming `loc` with a computed `index` touches (`loc`
         itself at index 0, else `loc[index]`; for `loc=ADDRESSED` the location whose
