@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CATALOGUE, HAVE_CC, INCREF, assert_one_line_error, incref, write
 from incref.hardware.codegen import host_is_x86
-from test_cli_contract import CATALOGUE, HAVE_CC, INCREF, assert_one_line_error, incref
 
 EXAMPLES = CATALOGUE.parent / "examples"
 RACE = (EXAMPLES / "incref-race.inc").read_text()
@@ -70,12 +70,6 @@ SCENARIOS = [
     ("garbage.inc", garbage(10_000_000), None, "at most"),
     ("garbage-small.inc", garbage(4096), r"garbage-small\.inc:\d+:\d+: ", ""),
 ]
-
-
-def write(tmp_path: Path, name: str, content: str | bytes) -> str:
-    path = tmp_path / name
-    path.write_bytes(content if isinstance(content, bytes) else content.encode())
-    return str(path)
 
 
 @pytest.mark.parametrize("name, content, where, words", SCENARIOS, ids=[s[0] for s in SCENARIOS])

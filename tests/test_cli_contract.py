@@ -15,26 +15,16 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import click
 import pytest
 
-from incref.cli import cli, main
-from incref.hardware.compile import CompilerError, find_compiler
+from conftest import CATALOGUE, HAVE_CC, INCREF, assert_one_line_error, incref
+from incref.cli import cli
 
-INCREF = str(Path(sys.executable).with_name("incref"))
-CATALOGUE = Path(__file__).resolve().parents[1] / "src" / "incref" / "catalogue"
 SB_LITMUS = str(CATALOGUE / "x86" / "SB.litmus")
-
-try:
-    find_compiler()
-    HAVE_CC = True
-except CompilerError:
-    HAVE_CC = False
 
 
 @dataclass(frozen=True)
@@ -124,27 +114,6 @@ def rows(select=lambda name, row: True):
         for name, row in ROWS.items()
         if select(name, row)
     ]
-
-
-def incref(capfd, monkeypatch, *args: str) -> tuple[int, str, str]:
-    """Run `incref ARGS...` as the console script does; (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["incref", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = 0 if exc.code is None else exc.code
-    out, err = capfd.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(code: int, out: str, err: str, *words: str) -> None:
-    assert code == 2, (code, err)
-    assert out == "", out
-    assert "Traceback" not in err and "internal error" not in err, err
-    assert len(err.strip().splitlines()) == 1, err
-    for word in words:
-        assert word in err, (word, err)
 
 
 def strict_json(text: str):

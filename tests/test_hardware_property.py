@@ -5,41 +5,10 @@ allowed, a lost fence, a wrong order) — or a bug in the model."""
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 
+from conftest import programs
 from hardware_support import needs_cc_on_x86
 from incref.compose import Options, escapes, hardware_column, model_column
-from incref.ir.program import Const, Fence, Load, Order, Program, Rmw, Store, Thread
-
-LOCS = ("x", "y")
-
-
-def instruction(tid: int, k: int):
-    reg = f"r{k}"
-    return st.one_of(
-        st.builds(
-            lambda loc, order: Load(reg, loc, order),
-            st.sampled_from(LOCS),
-            st.sampled_from([Order.NA, Order.ACQ, Order.SC]),
-        ),
-        st.builds(
-            lambda loc, order: Store(loc, Const(tid + 1), order),
-            st.sampled_from(LOCS),
-            st.sampled_from([Order.NA, Order.REL, Order.SC]),
-        ),
-        st.builds(lambda loc: Rmw(reg, loc, "add", Const(1), Order.SC), st.sampled_from(LOCS)),
-        st.just(Fence(Order.SC, "mfence")),
-    )
-
-
-@st.composite
-def programs(draw):
-    threads = []
-    for tid in range(2):
-        n = draw(st.integers(1, 3))
-        threads.append(Thread(tid, tuple(draw(instruction(tid, k)) for k in range(n))))
-    regs = tuple(f"{t.tid}:r{k}" for t in threads for k, i in enumerate(t.code) if isinstance(i, (Load, Rmw)))
-    return Program("random", {loc: 0 for loc in LOCS}, tuple(threads), observed=LOCS + regs)
 
 
 @pytest.mark.slow

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CATALOGUE, assert_one_line_error, incref, write
 from incref.ir.program import BINARY_OPS, UNARY_OPS
-from test_bad_input import SB_LITMUS, write
-from test_cli_contract import CATALOGUE, assert_one_line_error, incref
+
+SB_LITMUS = (CATALOGUE / "x86" / "SB.litmus").read_text()
+
 
 HUGE = "1" * 5001  # past CPython's 4,300-digit limit on int(str)
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import programs
 from incref.checker import check
 from incref.simulator.exhaustive import coherent, simulate
 from incref.simulator.machine import Config
 from incref.simulator.protocols import INTERCONNECTS, load, names
-from test_hardware_property import programs
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
