@@ -25,10 +25,12 @@ demo: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
-# ruff's lint and format check over everything the project ships and tests
+# ruff's lint and format check over everything the project ships and tests; mypy on the IR,
+# the generic explorer and the composition layer
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src/incref/ir src/incref/checker/explore.py src/incref/compose.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -10,7 +10,7 @@ import pytest
 
 from checker_scenarios import incref_decref, incref_race, two_objects
 from incref.checker import check
-from incref.checker.explore import COMPLETE, DictStore, explore, replay
+from incref.checker.explore import COMPLETE, DictStore, explore, persistent_set, replay
 from incref.checker.operational import OperationalSystem
 from incref.frontends import load_program
 from incref.ir.program import (
@@ -171,3 +171,16 @@ def test_the_visited_store_is_pluggable():
     found = explore(system, store=store)
     assert found.explored == len(store) and store.lookups >= len(store)
     assert found.outcomes == explore(system).outcomes
+
+
+def test_a_persistent_set_is_the_same_with_or_without_a_memo():
+    system = OperationalSystem(two_objects(threads_per_object=1), MODELS["sc"])
+    states, chosen = [system.initial()], []
+    while states:
+        state = states.pop()
+        enabled = system.enabled(state)
+        plain = persistent_set(system, state, enabled)
+        assert plain == persistent_set(system, state, enabled, {})
+        chosen += [] if plain is None else [plain]
+        states += [system.step(state, t) for t in enabled]
+    assert chosen and all(all(t.thread == ts[0].thread for t in ts) for ts in chosen)

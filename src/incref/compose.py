@@ -274,7 +274,7 @@ def run_file(
         return Verdict(_name_of(path), path, model, "unsupported", exc.feature, seconds=time.monotonic() - start)
     except InputError as exc:
         return Verdict(_name_of(path), path, model, "malformed", str(exc), seconds=time.monotonic() - start)
-    model = model or DEFAULT_MODEL[program.meta["arch"]]
+    model = model or DEFAULT_MODEL[str(program.meta["arch"])]
     try:
         res = checker.check(program, model, engine=engine, timeout=timeout, max_states=max_states)
     except Unsupported as exc:  # a feature this model's engine does not run (exclusives under tso)
@@ -292,7 +292,7 @@ def run_file(
             seconds=time.monotonic() - start,
         )
     cond = program.condition
-    positive = sum(o.count for o in res.outcomes if cond.satisfied_by(o.state))
+    positive = sum(o.count for o in res.outcomes if cond is not None and cond.satisfied_by(o.state))
     negative = sum(o.count for o in res.outcomes) - positive
     if not res.stats.complete:
         result, reason = "incomplete", res.incomplete_reason or "budget exhausted"

@@ -298,10 +298,11 @@ def persistent_set(
     if len(by_thread) < 2:
         return None
     if memo is None:
-        return _choose(system, state, by_thread)
-    if key not in memo:
-        memo[key] = _choose(system, state, by_thread)
-    chosen = memo[key]
+        chosen = _choose(system, state, by_thread)
+    else:
+        if key not in memo:
+            memo[key] = _choose(system, state, by_thread)
+        chosen = memo[key]
     return None if chosen is None else by_thread[chosen]
 
 

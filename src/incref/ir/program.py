@@ -188,6 +188,7 @@ def names_in(expr: Expr | None) -> frozenset[str]:
         return frozenset((expr.name,))
     if type(expr) is BinOp:
         return names_in(expr.left) | names_in(expr.right)
+    assert type(expr) is UnOp
     return names_in(expr.operand)
 
 
