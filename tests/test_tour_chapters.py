@@ -90,7 +90,9 @@ def test_python_chapter_numbers_are_the_experiments():
     for case in race["cases"]:
         assert case["lost_runs"] == [case["expected"] - final for final in case["finals"]]
         assert f"`{case['statement']}` ({case['target']}): " in story
-    assert f"{chapter.data['pyobject-contention']['ratio_shared']:.2f}x" in story
+    shared = chapter.data["pyobject-contention"]["ratio_shared"]
+    # runs that disagree by more than 25% (a loaded machine) are shown as a range with the median
+    assert f"{shared:.2f}x" in story or f"median {shared:.2f})" in story
 
 
 @pytest.mark.slow
