@@ -15,9 +15,11 @@ the end of each consistent execution with the checker's shared `invariants`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+from incref.checker import _condition_holds as condition_holds
 from incref.checker import invariants
+from incref.checker.axiomatic import revisits
 from incref.checker.axiomatic.graph import Execution
 from incref.checker.axiomatic.search import Budget, Counter, explore
 from incref.errors import UsageError
@@ -65,8 +67,15 @@ def check(
     # use after free reads co (SC/TSO/PSO order frees by it): then every co is needed;
     # otherwise one co per final memory gives the same states and violations
     every_co = any(isinstance(i, Free) for t in program.threads for i in t.code)
+    tally = None
+    if revisits.applies(program, cat):
+        tally = revisits.Tally()
+        found_graphs = (ex for ex, blocked in revisits.Explorer(program, cat, counter, tally).run() if not blocked)
+        every_co = True
+    else:
+        found_graphs = explore(program, cat, counter, every_co)
     try:
-        for ex in explore(program, cat, counter, every_co):
+        for ex in found_graphs:
             memory, regs = ex.memory(), ex.regs()
             if not program.passes_filter(memory, regs):
                 continue
@@ -98,9 +107,11 @@ def check(
         seconds=time.monotonic() - start,
         complete=reason is None,
         extra={
+            "search": "values" if tally is None else "reads-from",
             "skeletons": counter.skeletons,
             "rejected": dict(sorted(counter.rejected.items())),
-            "executions_exact": every_co,
+            "executions_exact": every_co and reason is None,
+            **({} if tally is None else asdict(tally)),
         },
     )
     return CheckResult(
@@ -112,7 +123,7 @@ def check(
         violations=[found[k][1] for k in VIOLATION_KINDS if k in found],
         stats=stats,
         condition_text=None if cond is None else cond.text,
-        condition_holds=None if cond is None else cond.holds(o.state for o in outcomes),
+        condition_holds=condition_holds(cond, outcomes, reason is None),
         incomplete_reason=reason,
         witness=witness,
     )

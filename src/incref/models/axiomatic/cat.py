@@ -86,6 +86,7 @@ class Node:
     monotone: bool
     mask: Node | None = None  # for `[S]`: the set S, so `[S] ; r` becomes a row mask
     children: tuple = ()
+    union: bool = False  # a `|` node (see `Model.forbids_porf_cycles`)
     key: int = field(default_factory=lambda: next(_keys))
 
     def walk(self):
@@ -120,12 +121,16 @@ class CatError(ValueError):
     file of ours, never user input)."""
 
 
-def _binary(op, monotone_right=True):
+def _binary(op, monotone_right=True, union=False):
     def build(self, children):
         a, b = children
         mono = a.monotone and b.monotone and (monotone_right or not b.deps)
         return Node(
-            lambda env, sets: op(value(a, env, sets), value(b, env, sets)), a.deps | b.deps, mono, children=(a, b)
+            lambda env, sets: op(value(a, env, sets), value(b, env, sets)),
+            a.deps | b.deps,
+            mono,
+            children=(a, b),
+            union=union,
         )
 
     return build
@@ -184,7 +189,7 @@ class _Compile(Transformer):
             lambda env, sets: ra.identity(len(env["id"]), value(s, env, sets)), s.deps, s.monotone, s, children=(s,)
         )
 
-    union = _binary(ra.union)
+    union = _binary(ra.union, union=True)
     inter = _binary(ra.inter)
     diff = _binary(ra.diff, monotone_right=False)
     plus = _unary(ra.plus)
@@ -247,6 +252,7 @@ class Model:
                 raise exc.orig_exc from None
             raise CatError(f"model {name}: {exc}") from None
         self.lets = compiler.lets
+        self.base = compiler.base
         self.axioms = [a for a in compiler.axioms if a.kind != "flag"]
         self.flags = [a for a in compiler.axioms if a.kind == "flag"]
         self.pruning = [a for a in self.axioms if a.node.monotone]
@@ -255,6 +261,25 @@ class Model:
         # children before parents, so a node's inputs are memoised when it is evaluated
         self._static = [n for n in reversed(nodes) if not n.deps]
         self._rf_only = [n for n in reversed(nodes) if n.deps == {"rf"}]
+
+    def forbids_porf_cycles(self) -> bool:
+        """Whether some `acyclic` axiom's relation is a union with `po` and `rf` among
+        its terms: then no consistent graph has a `po | rf` cycle, the condition under
+        which the reads-from-driven search (`checker.axiomatic.revisits`) is exact."""
+        wanted = {self.base["po"].key, self.base["rf"].key}
+        for ax in self.axioms:
+            if ax.kind != "acyclic":
+                continue
+            terms, todo = set(), [ax.node]
+            while todo:
+                node = todo.pop()
+                if node.union:
+                    todo.extend(node.children)
+                else:
+                    terms.add(node.key)
+            if wanted <= terms:
+                return True
+        return False
 
     def prepare(self, base: Mapping[str, ra.Rel], sets: Mapping[str, int]) -> Env:
         """The static environment of one skeleton: every relation that does not read
