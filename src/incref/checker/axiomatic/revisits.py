@@ -42,9 +42,10 @@ graphs none of whose extensions was consistent (0 for extensible models);
 from __future__ import annotations
 
 from collections.abc import Iterator
+from copy import copy
 from dataclasses import dataclass, field
 
-from incref.checker.axiomatic.graph import Execution, Layout, Skeleton
+from incref.checker.axiomatic.graph import Event, Execution, Layout, Skeleton
 from incref.checker.axiomatic.paths import Path, Pending, ThreadPaths, _State
 from incref.ir.program import Program, Store
 from incref.models.axiomatic.cat import Model
@@ -129,7 +130,7 @@ class Explorer:
         self.tally = tally
         self.threads = [ThreadPaths(program, t) for t in program.threads]
         self.locs: list[str] = list(program.locations)
-        self.static_cache: dict = {}
+        self.shapes: dict[tuple, _Shape] = {}
 
     # --- graphs -------------------------------------------------------------------
     def initial(self) -> _Graph:
@@ -168,9 +169,11 @@ class Explorer:
         """(execution, blocked) for every complete consistent graph."""
         yield from self.visit(self.initial())
 
-    def visit(self, g: _Graph) -> Iterator[tuple[Execution, bool]]:
+    def visit(self, g: _Graph, checked=None) -> Iterator[tuple[Execution, bool]]:
+        """Explore the extensions of `g`; `checked` is `check(g)` when known already (a
+        thread that ended adds no event: the graph is the one just checked)."""
         self.counter.visit()
-        skeleton, env, rf, co = self.check(g)
+        shape, env, rf, co = checked or self.check(g)
         if env is None:
             return
         t = next((k for k, e in enumerate(g.end) if e is False), None)
@@ -180,7 +183,7 @@ class Explorer:
                 self.tally.blocked += 1
             else:
                 self.tally.graphs += 1
-            yield Execution(skeleton, self.rf_ids(g, skeleton), co, rf, env), blocked
+            yield self.execution(g, shape, env, rf, co), blocked
             return
         st = g.st[t]
         if len(st.events) > g.length[t]:  # the write of an RMW whose read is in the graph
@@ -199,7 +202,7 @@ class Explorer:
             yield from self.add_read(g, t, step)
         else:  # the thread ended (a Path) or an Assume blocked it (None)
             g.end[t] = step
-            yield from self.visit(g)
+            yield from self.visit(g, (shape, env, rf, co))
 
     def add_read(self, g: _Graph, t: int, pending: Pending) -> Iterator[tuple[Execution, bool]]:
         ws = self.writes(g, pending.loc)
@@ -361,60 +364,89 @@ class Explorer:
         return st
 
     # --- consistency ----------------------------------------------------------------------
-    def check(self, g: _Graph):
-        """(skeleton, model environment, rf, co) of `g`; environment None when `g` is
-        inconsistent."""
-        paths = []
+    def paths(self, g: _Graph) -> list[Path]:
+        out = []
         for t, st in enumerate(g.st):
             end = g.end[t]
             if type(end) is Path and len(end.events) == g.length[t]:
-                paths.append(end)
+                out.append(end)
             else:
-                paths.append(Path(tuple(st.events[: g.length[t]]), st.regs, st.deltas))
-        layout = Layout(self.program, [[p] for p in paths])
-        skeleton = Skeleton(layout, [layout.place(t, p) for t, p in enumerate(paths)])
-        n = skeleton.n
-        ids = self.ids_of(layout)
+                out.append(Path(tuple(st.events[: g.length[t]]), st.regs, st.deltas))
+        return out
+
+    def shape(self, g: _Graph) -> _Shape:
+        """The value-free structure of `g`'s events (relations, sets, the model's static
+        environment), built once per distinct shape: graphs that differ only in the values
+        their events carry share it."""
+        key = tuple(
+            tuple(
+                (ev.kind, ev.loc, ev.order, ev.addr, ev.data, ev.ctrl, ev.rmw_of, ev.locked, id(ev.instr))
+                for ev in st.events[: g.length[t]]
+            )
+            for t, st in enumerate(g.st)
+        )
+        shape = self.shapes.get(key)
+        if shape is None:
+            paths = self.paths(g)
+            layout = Layout(self.program, [[p] for p in paths])
+            skeleton = Skeleton(layout, [layout.place(t, p) for t, p in enumerate(paths)])
+            static = self.model.prepare(skeleton.base, skeleton.sets)
+            locs = self.locs
+            offsets = layout.offsets
+            init_ids = [layout.init_of.get(loc, -1) for loc in locs]
+            shape = self.shapes[key] = _Shape(skeleton, static, offsets, init_ids)
+        elif len(shape.init_ids) < len(self.locs):
+            shape.init_ids = [shape.skeleton.init_of.get(loc, -1) for loc in self.locs]
+        return shape
+
+    def check(self, g: _Graph):
+        """(shape, model environment, rf, co) of `g`; environment None when `g` is
+        inconsistent."""
+        shape = self.shape(g)
+        n = shape.skeleton.n
+        offsets, init_ids = shape.offsets, shape.init_ids
         rf = [0] * n
         for r, w in g.rf.items():
-            rf[ids(w)] |= 1 << ids(r)
+            rf[init_ids[w[1]] if w[0] < 0 else offsets[w[0]] + w[1]] |= 1 << (offsets[r[0]] + r[1])
         co = [0] * n
         for ws in g.co.values():
             later = 0
             for k in reversed(ws):
-                i = ids(k)
+                i = init_ids[k[1]] if k[0] < 0 else offsets[k[0]] + k[1]
                 co[i] |= later
                 later |= 1 << i
         rf_t, co_t = tuple(rf), tuple(co)
-        sig = tuple(
-            (ev.tid, ev.kind, ev.loc, ev.local.order, ev.local.addr, ev.local.data, ev.local.ctrl, ev.local.rmw_of)
-            if ev is not None and ev.local is not None
-            else None
-            for ev in skeleton.events
-        )
-        static = self.static_cache.get(sig)
-        if static is None:
-            static = self.static_cache[sig] = self.model.prepare(skeleton.base, skeleton.sets)
-        env = self.model.with_rf(static, skeleton.sets, rf_t)
-        failed = self.model.failing_axiom(env, skeleton.sets, rf_t, co_t)
+        sets = shape.skeleton.sets
+        env = self.model.with_rf(shape.static, sets, rf_t)
+        failed = self.model.failing_axiom(env, sets, rf_t, co_t)
         if failed is not None:
             self.counter.rejected[failed] = self.counter.rejected.get(failed, 0) + 1
-            return skeleton, None, rf_t, co_t
-        return skeleton, env, rf_t, co_t
+            return shape, None, rf_t, co_t
+        return shape, env, rf_t, co_t
 
-    def ids_of(self, layout: Layout):
-        offsets = layout.offsets
-        init_of = layout.init_of
-        locs = self.locs
+    def execution(self, g: _Graph, shape: _Shape, env, rf, co) -> Execution:
+        """The complete graph `g` as an `Execution`: the shape's skeleton with this graph's
+        events (their values) and thread paths."""
+        skeleton = copy(shape.skeleton)
+        skeleton.paths = self.paths(g)
+        events = list(skeleton.events)
+        for t, path in enumerate(skeleton.paths):
+            base = shape.offsets[t]
+            for i, local in enumerate(path.events):
+                events[base + i] = Event(base + i, t, local.kind, local.loc, local.value, local)
+        skeleton.events = events
+        skeleton.live = [ev for ev in events if ev is not None]
+        offsets, init_ids = shape.offsets, shape.init_ids
+        rf_of = {offsets[r[0]] + r[1]: init_ids[w[1]] if w[0] < 0 else offsets[w[0]] + w[1] for r, w in g.rf.items()}
+        return Execution(skeleton, rf_of, co, rf, env)
 
-        def ids(k: Key) -> int:
-            return init_of[locs[k[1]]] if k[0] < 0 else offsets[k[0]] + k[1]
 
-        return ids
-
-    def rf_ids(self, g: _Graph, skeleton: Skeleton) -> dict[int, int]:
-        ids = self.ids_of(skeleton.layout)
-        return {ids(r): ids(w) for r, w in g.rf.items()}
+@dataclass
+class _Shape:
+    skeleton: Skeleton  # its events' values are those of the first graph of this shape
+    static: dict
+    offsets: list[int]
+    init_ids: list[int]  # by index in `Explorer.locs`
 
 
 def signature(ex: Execution) -> tuple:
