@@ -176,6 +176,10 @@ class Explorer:
         shape, env, rf, co = checked or self.check(g)
         if env is None:
             return
+        for t, st in enumerate(g.st):
+            if len(st.events) > g.length[t]:  # a revisited RMW read's write comes first
+                yield from self.add_write(g, t)
+                return
         t = next((k for k, e in enumerate(g.end) if e is False), None)
         if t is None:
             blocked = any(e is None for e in g.end)
@@ -184,10 +188,6 @@ class Explorer:
             else:
                 self.tally.graphs += 1
             yield self.execution(g, shape, env, rf, co), blocked
-            return
-        st = g.st[t]
-        if len(st.events) > g.length[t]:  # the write of an RMW whose read is in the graph
-            yield from self.add_write(g, t)
             return
         g = g.copy()
         st = g.own(t)
@@ -216,10 +216,16 @@ class Explorer:
             self.threads[t].read(st, pending, self.value(g, w))
             h.add(key, i == len(ws) - 1)
             h.rf[key] = w
-            yield from self.visit(h)
+            if len(st.events) > h.length[t]:  # an RMW: its read and write are added together
+                yield from self.add_write(h, t, alone=False)
+            else:
+                yield from self.visit(h)
         self.note_dead_end(before, explored)
 
-    def add_write(self, g: _Graph, t: int) -> Iterator[tuple[Execution, bool]]:
+    def add_write(self, g: _Graph, t: int, alone: bool = True) -> Iterator[tuple[Execution, bool]]:
+        """Add thread `t`'s next event, a write, at each place in `co`, then revisit.
+        `alone` is False for the write of an RMW added with its read (the read's
+        choices, not this one, are then the extensions of the graph)."""
         key = (t, g.length[t])
         ev = g.event(key)
         ws = self.writes(g, ev.loc)
@@ -235,7 +241,8 @@ class Explorer:
             h.add(key, p == len(ws) - 1)
             yield from self.visit(h)
             yield from self.revisits(h, key)
-        self.note_dead_end(before, explored)
+        if alone:
+            self.note_dead_end(before, explored)
 
     def note_dead_end(self, before: int, explored: int) -> None:
         """No complete graph came out of a consistent graph's extensions although some
