@@ -85,15 +85,39 @@ class Var:
         return self.name
 
 
+_WORD = 2**63  # values are signed 64-bit words, as in the hardware back end's C (`int64_t`)
+
+
+def _word(value: int) -> int:
+    """`value` wrapped to a signed 64-bit word (two's complement), as `(u64)a op (u64)b`
+    is in the generated C: the engines and real cores compute the same numbers, and no
+    loop of multiplications or shifts can grow a Python integer without bound."""
+    return value if -_WORD <= value < _WORD else ((value + _WORD) % (2 * _WORD)) - _WORD
+
+
+def _shift_left(a: int, b: int) -> int:
+    """C's `shl_` of the hardware back end: a count outside 0..63 gives 0 (C leaves it
+    undefined; the generated C and every engine agree on 0 instead)."""
+    return _word(a << b) if 0 <= b <= 63 else 0
+
+
+def _shift_right(a: int, b: int) -> int:
+    """Arithmetic shift as the back end's `shr_`: a negative count gives 0, a count over 63
+    the sign (0 or -1)."""
+    if b < 0:
+        return 0
+    return a >> min(b, 63)
+
+
 BINARY_OPS = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
+    "+": lambda a, b: _word(a + b),
+    "-": lambda a, b: _word(a - b),
+    "*": lambda a, b: _word(a * b),
     "&": lambda a, b: a & b,
     "|": lambda a, b: a | b,
     "^": lambda a, b: a ^ b,
-    "<<": lambda a, b: a << b,
-    ">>": lambda a, b: a >> b,
+    "<<": _shift_left,
+    ">>": _shift_right,
     "==": lambda a, b: int(a == b),
     "!=": lambda a, b: int(a != b),
     "<": lambda a, b: int(a < b),
@@ -107,7 +131,7 @@ BINARY_OPS = {
 
 UNARY_OPS = {
     "!": lambda a: int(not a),
-    "-": lambda a: -a,
+    "-": lambda a: _word(-a),
 }
 
 
@@ -180,8 +204,11 @@ def conj(*exprs: Expr) -> Expr:
 # Memory instructions name a location statically (`loc`) and may add a dynamic `index`
 # (an address dependency, as in the litmus catalogue's `LDR W2,[X3,W4]`): the effective
 # location is `loc` when the index evaluates to 0 and `loc[i]` otherwise, which must be a
-# declared location.  `origin` names the scenario-level operation an instruction came from
+# declared location.  With `loc=ADDRESSED` the index is a pointer value, an address from
+# `Program.addresses` (a C program's `*p`).  `origin` names the scenario-level operation an instruction came from
 # ("incref obj"), for traces.
+
+ADDRESSED = "*"
 
 RMW_OPS = {
     "add": lambda old, v: old + v,
@@ -481,7 +508,9 @@ class Program:
     `init_regs` gives registers initial values (`{(tid, reg): value}`); `observed`, when
     set, lists the final-state keys an outcome shows (herd7's `locations` plus the
     condition's keys), otherwise every location and the registers the condition names.
-    `meta` carries front-end facts (`arch`, `file`, `params`, litmus key=value lines)."""
+    `addresses` gives locations an integer address (distinct, non-zero), the values of
+    pointers an access with `loc=ADDRESSED` dereferences. `meta` carries front-end facts
+    (`arch`, `file`, `params`, litmus key=value lines)."""
 
     name: str
     locations: Mapping[str, int]
@@ -493,6 +522,7 @@ class Program:
     init_regs: Mapping[tuple[int, str], int] = field(default_factory=dict)
     scheme: str | None = None
     meta: Mapping[str, object] = field(default_factory=dict)
+    addresses: Mapping[str, int] = field(default_factory=dict)
 
     # ---- derived facts
 
@@ -512,10 +542,33 @@ class Program:
 
     def location_at(self, loc: str, index: int) -> str | None:
         """The location an access naming `loc` with a computed `index` touches (`loc`
-        itself at index 0, else `loc[index]`), or None when that is no declared location.
-        Every engine resolves a dynamic address here, so they cannot disagree on one."""
+        itself at index 0, else `loc[index]`; for `loc=ADDRESSED` the location whose
+        address is `index`), or None when that is no declared location (a null or
+        dangling pointer). Every engine resolves a dynamic address here, so they cannot
+        disagree on one."""
+        if loc == ADDRESSED:
+            return self._by_address.get(index)
         name = loc if index == 0 else f"{loc}[{index}]"
         return name if name in self.locations else None
+
+    def no_location(self, loc: str, index: int) -> str:
+        """What an access that `location_at` cannot resolve reaches, for its message."""
+        if loc == ADDRESSED:
+            return f"address {index}, which is no location (a null or dangling pointer)"
+        return f"undeclared location {loc}[{index}]"
+
+    @cached_property
+    def _by_address(self) -> dict[int, str]:
+        return {a: loc for loc, a in self.addresses.items()}
+
+    def may_touch(self, loc: str, indexed: bool) -> frozenset[str]:
+        """Every location an access naming `loc` may reach, whatever its index evaluates
+        to (for partial-order reduction and static footprints)."""
+        if not indexed:
+            return frozenset((loc,))
+        if loc == ADDRESSED:
+            return frozenset(self.addresses)
+        return frozenset((loc,)) | {other for other in self.locations if other.startswith(loc + "[")}
 
     def state_keys(self) -> tuple[str, ...]:
         """Keys of an outcome's `state`, in a stable order."""

@@ -17,14 +17,13 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 
-from incref.checker import _condition_holds as condition_holds
 from incref.checker import invariants
 from incref.checker.axiomatic import revisits
 from incref.checker.axiomatic.graph import Execution
 from incref.checker.axiomatic.search import Budget, Counter, explore
 from incref.errors import UsageError
 from incref.ir.program import Free, IRError, Program
-from incref.ir.results import VIOLATION_KINDS, CheckResult, Stats, Violation, merge_outcomes
+from incref.ir.results import VIOLATION_KINDS, CheckResult, Violation, result_of
 from incref.models import axiomatic as models
 from incref.models.axiomatic import relalg as ra
 
@@ -100,12 +99,16 @@ def check(
         reason = exc.reason
     except KeyboardInterrupt:  # Ctrl-C: what was found so far, as an incomplete result
         reason = "interrupted (Ctrl-C)"
-    outcomes = merge_outcomes(pairs)
-    stats = Stats(
+    return result_of(
+        program,
+        model,
+        "axiomatic",
+        outcomes=pairs,
+        violations=[found[k][1] for k in VIOLATION_KINDS if k in found],
         explored=counter.explored,
         executions=executions,
         seconds=time.monotonic() - start,
-        complete=reason is None,
+        incomplete_reason=reason,
         extra={
             "search": "values" if tally is None else "reads-from",
             "skeletons": counter.skeletons,
@@ -113,18 +116,6 @@ def check(
             "executions_exact": every_co and reason is None,
             **({} if tally is None else asdict(tally)),
         },
-    )
-    return CheckResult(
-        scenario=program.name,
-        model=model,
-        scheme=program.scheme,
-        engine="axiomatic",
-        outcomes=outcomes,
-        violations=[found[k][1] for k in VIOLATION_KINDS if k in found],
-        stats=stats,
-        condition_text=None if cond is None else cond.text,
-        condition_holds=condition_holds(cond, outcomes, reason is None),
-        incomplete_reason=reason,
         witness=witness,
     )
 

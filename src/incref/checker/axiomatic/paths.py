@@ -171,7 +171,7 @@ class ThreadPaths:
         i = evaluate(instr.index, st.regs)
         loc = self.program.location_at(instr.loc, i)
         if loc is None:
-            raise InputError(f"thread {self.tid}: {describe(instr)} reaches undeclared location {instr.loc}[{i}]")
+            raise InputError(f"thread {self.tid}: {describe(instr)} reaches {self.program.no_location(instr.loc, i)}")
         return loc, self._taint(instr.index, st)
 
     def _taint(self, expr, st: _State) -> int:
