@@ -3,8 +3,13 @@ written as data (`incref.models.axiomatic`), its final states, and the object in
 
 An execution is a graph (events, `po`, `rf`, `co`, derived `fr`, `rmw`, dependencies);
 a model keeps or rejects it by acyclicity/irreflexivity/emptiness axioms, as in herd7
-(Alglave, Maranget, Tautschnig, TOPLAS 2014). `search.py` builds graphs incrementally and
-prunes inconsistent prefixes (GenMC, PLDI 2019). Object invariants follow GenMC too: an
+(Alglave, Maranget, Tautschnig, TOPLAS 2014). Two searches produce the graphs. Where the
+model forbids `po | rf` cycles (sc, tso, pso, rc11), `revisits.py` grows each graph in
+program order, choosing the write every read reads from and revisiting earlier reads when
+a write appears (TruSt, POPL 2022): every consistent graph exactly once, values computed
+from `rf`. Elsewhere (armv8, c11, whose graphs may have `po | rf` cycles, and programs
+with store-exclusives) `search.py` enumerates per-thread paths by the values reads may
+return, then `rf`/`co`, pruning inconsistent prefixes (GenMC, PLDI 2019). Object invariants follow GenMC too: an
 access to a field of an object that is not ordered before its free by the model's
 `free-order` (hb for RC11/C11, ob or po for ARMv8, the global order for SC/TSO/PSO) is a
 use after free; two frees a double free; a model `flag` (RC11/C11 races on non-atomic
