@@ -218,18 +218,15 @@ class _Compile(Transformer):
         a, b = children
         deps = a.deps | b.deps
         mono = a.monotone and b.monotone
-        # [S] ; r and r ; [S] are masks, not matrix products
+        # [S] ; r and r ; [S] are masks, not matrix products; an empty left side (or
+        # mask) leaves the right side unevaluated: SC-only terms cost nothing without SC
         if a.mask is not None:
             s = a.mask
-            return Node(
-                lambda env, sets: ra.restrict(value(b, env, sets), value(s, env, sets), -1), deps, mono, children=(s, b)
-            )
+            return Node(lambda env, sets: _masked(env, sets, s, b, True), deps, mono, children=(s, b))
         if b.mask is not None:
             s = b.mask
-            return Node(
-                lambda env, sets: ra.restrict(value(a, env, sets), -1, value(s, env, sets)), deps, mono, children=(a, s)
-            )
-        return Node(lambda env, sets: ra.seq(value(a, env, sets), value(b, env, sets)), deps, mono, children=(a, b))
+            return Node(lambda env, sets: _masked(env, sets, s, a, False), deps, mono, children=(a, s))
+        return Node(lambda env, sets: _sequence(env, sets, a, b), deps, mono, children=(a, b))
 
     # --- sets
     @v_args(inline=True)
@@ -244,6 +241,21 @@ class _Compile(Transformer):
     sdiff = _binary(lambda x, y: x & ~y, monotone_right=False)
     sdomain = _unary(ra.domain)
     srange = _unary(ra.range_of)
+
+
+def _masked(env: Env, sets: Mapping[str, int], mask: Node, rel: Node, left: bool) -> ra.Rel:
+    """`[S] ; r` (`left`) or `r ; [S]`."""
+    m = value(mask, env, sets)
+    if not m:
+        return ra.empty(len(env["id"]))
+    return ra.restrict(value(rel, env, sets), m, -1) if left else ra.restrict(value(rel, env, sets), -1, m)
+
+
+def _sequence(env: Env, sets: Mapping[str, int], a: Node, b: Node) -> ra.Rel:
+    left = value(a, env, sets)
+    if not any(left):
+        return left
+    return ra.seq(left, value(b, env, sets))
 
 
 def _set(sets: Mapping[str, int], key: str) -> int:
