@@ -3,8 +3,13 @@ written as data (`incref.models.axiomatic`), its final states, and the object in
 
 An execution is a graph (events, `po`, `rf`, `co`, derived `fr`, `rmw`, dependencies);
 a model keeps or rejects it by acyclicity/irreflexivity/emptiness axioms, as in herd7
-(Alglave, Maranget, Tautschnig, TOPLAS 2014). `search.py` builds graphs incrementally and
-prunes inconsistent prefixes (GenMC, PLDI 2019). Object invariants follow GenMC too: an
+(Alglave, Maranget, Tautschnig, TOPLAS 2014). Two searches produce the graphs. Where the
+model forbids `po | rf` cycles (sc, tso, pso, rc11), `revisits.py` grows each graph in
+program order, choosing the write every read reads from and revisiting earlier reads when
+a write appears (TruSt, POPL 2022): every consistent graph exactly once, values computed
+from `rf`. Elsewhere (armv8, c11, whose graphs may have `po | rf` cycles, and programs
+with store-exclusives) `search.py` enumerates per-thread paths by the values reads may
+return, then `rf`/`co`, pruning inconsistent prefixes (GenMC, PLDI 2019). Object invariants follow GenMC too: an
 access to a field of an object that is not ordered before its free by the model's
 `free-order` (hb for RC11/C11, ob or po for ARMv8, the global order for SC/TSO/PSO) is a
 use after free; two frees a double free; a model `flag` (RC11/C11 races on non-atomic
@@ -15,9 +20,10 @@ the end of each consistent execution with the checker's shared `invariants`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from incref.checker import invariants
+from incref.checker.axiomatic import revisits
 from incref.checker.axiomatic.graph import Execution
 from incref.checker.axiomatic.search import Budget, Counter, explore
 from incref.errors import UsageError
@@ -65,8 +71,15 @@ def check(
     # use after free reads co (SC/TSO/PSO order frees by it): then every co is needed;
     # otherwise one co per final memory gives the same states and violations
     every_co = any(isinstance(i, Free) for t in program.threads for i in t.code)
+    tally = None
+    if revisits.applies(program, cat):
+        tally = revisits.Tally()
+        found_graphs = (ex for ex, blocked in revisits.Explorer(program, cat, counter, tally).run() if not blocked)
+        every_co = True
+    else:
+        found_graphs = explore(program, cat, counter, every_co)
     try:
-        for ex in explore(program, cat, counter, every_co):
+        for ex in found_graphs:
             memory, regs = ex.memory(), ex.regs()
             if not program.passes_filter(memory, regs):
                 continue
@@ -102,9 +115,11 @@ def check(
         seconds=time.monotonic() - start,
         incomplete_reason=reason,
         extra={
+            "search": "values" if tally is None else "reads-from",
             "skeletons": counter.skeletons,
             "rejected": dict(sorted(counter.rejected.items())),
-            "executions_exact": every_co,
+            "executions_exact": every_co and reason is None,
+            **({} if tally is None else asdict(tally)),
         },
         witness=witness,
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from incref.errors import InputError
 from incref.ir.program import (
@@ -79,6 +80,14 @@ class Path:
     deltas: Mapping[str, int]  # object -> sum of ObjOp deltas executed
     failed_assert: str | None = None
     loop_bound: str | None = None
+
+
+class Pending(NamedTuple):
+    """A read the thread is about to make (a load, RMW or CAS), waiting for its value."""
+
+    instr: Instr
+    loc: str
+    addr: int
 
 
 @dataclass
@@ -179,28 +188,43 @@ class ThreadPaths:
         return sorted(choices.items())
 
     def _run(self, st: _State, values, stack) -> Iterator[Path]:
+        while True:
+            step = self.advance(st, stack)
+            if step is None:
+                return
+            if type(step) is Path:
+                yield step
+                return
+            if type(step) is Pending:
+                choices = self._read_choices(step.loc, values, st)
+                for choice in choices[1:]:
+                    other = st.fork()
+                    self.read(other, step, *choice)
+                    stack.append(other)
+                self.read(st, step, *choices[0])
+
+    def advance(self, st: _State, stack: list | None = None) -> Pending | Path | bool | None:
+        """Run `st` to its next event: True once a write or fence is appended to
+        `st.events`, a `Pending` read when the thread needs a value (`read` gives it), the
+        thread's `Path` when it ends, None when an `Assume` blocks it. A store-exclusive
+        may fail: its failing run is pushed on `stack` (the thread's other path); without
+        a stack it is a usage error of the caller (the engines route exclusives to the
+        value-enumerating search)."""
         code = self.code
         while True:
             if st.pc >= len(code):
-                yield Path(tuple(st.events), st.regs, st.deltas)
-                return
+                return Path(tuple(st.events), st.regs, st.deltas)
             st.steps += 1
             if st.steps > MAX_STEPS:
-                yield Path(tuple(st.events), st.regs, st.deltas, loop_bound=f"more than {MAX_STEPS} steps")
-                return
+                return Path(tuple(st.events), st.regs, st.deltas, loop_bound=f"more than {MAX_STEPS} steps")
             instr = code[st.pc]
             st.pc += 1
             locked = st.pc - 1 in self.locked_instrs
             t = type(instr)
-            if t is Load:
+            if t is Load or t is Rmw or t is Cas:
                 loc, addr = self._loc(instr, st)
-                choices = self._read_choices(loc, values, st)
-                for choice in choices[1:]:
-                    other = st.fork()
-                    self._load(other, instr, loc, addr, *choice)
-                    stack.append(other)
-                self._load(st, instr, loc, addr, *choices[0])
-            elif t is Store:
+                return Pending(instr, loc, addr)
+            if t is Store:
                 loc, addr = self._loc(instr, st)
                 value = evaluate(instr.value, st.regs)
                 data = self._taint(instr.value, st)
@@ -220,7 +244,7 @@ class ThreadPaths:
                             locked=locked or instr.order is Order.SC,
                         )
                     )
-                    continue
+                    return True
                 pair = st.excl
                 st.excl = None
                 fail = st.fork()
@@ -228,22 +252,15 @@ class ThreadPaths:
                 fail.taint[instr.status] = 0
                 stack.append(fail)
                 if pair is None or st.events[pair].loc != loc:
-                    return  # a store-exclusive with no matching load-exclusive only fails
+                    return None  # a store-exclusive with no matching load-exclusive only fails
                 st.write(LocalEvent("W", loc, value, instr.order, instr, addr, data, st.ctrl, rmw_of=pair))
                 st.regs[instr.status] = 0
                 st.taint[instr.status] = 0
-            elif t is Rmw or t is Cas:
-                loc, addr = self._loc(instr, st)
-                rd, wr = _split_orders(instr.order)
-                choices = self._read_choices(loc, values, st)
-                for choice in choices[1:]:
-                    other = st.fork()
-                    self._rmw(other, instr, loc, addr, choice, rd, wr)
-                    stack.append(other)
-                self._rmw(st, instr, loc, addr, choices[0], rd, wr)
-            elif t is Fence:
+                return True
+            if t is Fence:
                 st.events.append(LocalEvent("F", None, 0, instr.order, instr, ctrl=st.ctrl, locked=locked))
-            elif t is Assign:
+                return True
+            if t is Assign:
                 st.regs[instr.reg] = evaluate(instr.value, st.regs)
                 st.taint[instr.reg] = self._taint(instr.value, st)
             elif t is Branch:
@@ -253,16 +270,13 @@ class ThreadPaths:
             elif t is Assume:
                 st.ctrl |= self._taint(instr.cond, st)
                 if not evaluate(instr.cond, st.regs):
-                    return
+                    return None
             elif t is Assert:
                 if not evaluate(instr.cond, st.regs):
-                    yield Path(
-                        tuple(st.events), st.regs, st.deltas, failed_assert=instr.message or f"assert {instr.cond}"
-                    )
-                    return
+                    message = instr.message or f"assert {instr.cond}"
+                    return Path(tuple(st.events), st.regs, st.deltas, failed_assert=message)
             elif t is LoopBound:
-                yield Path(tuple(st.events), st.regs, st.deltas, loop_bound=instr.message or "loop bound")
-                return
+                return Path(tuple(st.events), st.regs, st.deltas, loop_bound=instr.message or "loop bound")
             elif t is Free:
                 # free() enters the allocator through a lock: like a locked write on TSO/PSO
                 st.write(
@@ -270,10 +284,21 @@ class ThreadPaths:
                         "W", f"{instr.obj}.freed", 1, Order.NA, instr, ctrl=st.ctrl, locked=True, free_of=instr.obj
                     )
                 )
+                return True
             elif t is ObjOp:
                 st.deltas[instr.obj] = st.deltas.get(instr.obj, 0) + instr.delta
             else:
                 raise NotImplementedError(f"axiomatic engine: instruction {instr!r}")
+
+    def read(self, st: _State, pending: Pending, value: int, depth: int = 0) -> None:
+        """Give the `pending` read its value: a load appends its read event, an RMW or CAS
+        its read and (when it succeeds) its write."""
+        instr = pending.instr
+        if type(instr) is Load:
+            self._load(st, instr, pending.loc, pending.addr, value, depth)
+        else:
+            rd, wr = _split_orders(instr.order)
+            self._rmw(st, instr, pending.loc, pending.addr, (value, depth), rd, wr)
 
     def _load(self, st: _State, instr: Load, loc: str, addr: int, value: int, depth: int) -> None:
         index = len(st.events)

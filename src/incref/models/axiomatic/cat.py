@@ -93,6 +93,7 @@ class Node:
     monotone: bool
     mask: Node | None = None  # for `[S]`: the set S, so `[S] ; r` becomes a row mask
     children: tuple = ()
+    union: bool = False  # a `|` node (see `Model.forbids_porf_cycles`)
     key: int = field(default_factory=lambda: next(_keys))
 
     def walk(self):
@@ -127,12 +128,16 @@ class CatError(ValueError):
     file of ours, never user input)."""
 
 
-def _binary(op, monotone_right=True):
+def _binary(op, monotone_right=True, union=False):
     def build(self, children):
         a, b = children
         mono = a.monotone and b.monotone and (monotone_right or not b.deps)
         return Node(
-            lambda env, sets: op(value(a, env, sets), value(b, env, sets)), a.deps | b.deps, mono, children=(a, b)
+            lambda env, sets: op(value(a, env, sets), value(b, env, sets)),
+            a.deps | b.deps,
+            mono,
+            children=(a, b),
+            union=union,
         )
 
     return build
@@ -201,7 +206,7 @@ class _Compile(Transformer):
             lambda env, sets: ra.identity(len(env["id"]), value(s, env, sets)), s.deps, s.monotone, s, children=(s,)
         )
 
-    union = _binary(ra.union)
+    union = _binary(ra.union, union=True)
     inter = _binary(ra.inter)
     diff = _binary(ra.diff, monotone_right=False)
     plus = _unary(ra.plus)
@@ -213,18 +218,15 @@ class _Compile(Transformer):
         a, b = children
         deps = a.deps | b.deps
         mono = a.monotone and b.monotone
-        # [S] ; r and r ; [S] are masks, not matrix products
+        # [S] ; r and r ; [S] are masks, not matrix products; an empty left side (or
+        # mask) leaves the right side unevaluated: SC-only terms cost nothing without SC
         if a.mask is not None:
             s = a.mask
-            return Node(
-                lambda env, sets: ra.restrict(value(b, env, sets), value(s, env, sets), -1), deps, mono, children=(s, b)
-            )
+            return Node(lambda env, sets: _masked(env, sets, s, b, True), deps, mono, children=(s, b))
         if b.mask is not None:
             s = b.mask
-            return Node(
-                lambda env, sets: ra.restrict(value(a, env, sets), -1, value(s, env, sets)), deps, mono, children=(a, s)
-            )
-        return Node(lambda env, sets: ra.seq(value(a, env, sets), value(b, env, sets)), deps, mono, children=(a, b))
+            return Node(lambda env, sets: _masked(env, sets, s, a, False), deps, mono, children=(a, s))
+        return Node(lambda env, sets: _sequence(env, sets, a, b), deps, mono, children=(a, b))
 
     # --- sets
     @v_args(inline=True)
@@ -239,6 +241,21 @@ class _Compile(Transformer):
     sdiff = _binary(lambda x, y: x & ~y, monotone_right=False)
     sdomain = _unary(ra.domain)
     srange = _unary(ra.range_of)
+
+
+def _masked(env: Env, sets: Mapping[str, int], mask: Node, rel: Node, left: bool) -> ra.Rel:
+    """`[S] ; r` (`left`) or `r ; [S]`."""
+    m = value(mask, env, sets)
+    if not m:
+        return ra.empty(len(env["id"]))
+    return ra.restrict(value(rel, env, sets), m, -1) if left else ra.restrict(value(rel, env, sets), -1, m)
+
+
+def _sequence(env: Env, sets: Mapping[str, int], a: Node, b: Node) -> ra.Rel:
+    left = value(a, env, sets)
+    if not any(left):
+        return left
+    return ra.seq(left, value(b, env, sets))
 
 
 def _set(sets: Mapping[str, int], key: str) -> int:
@@ -286,6 +303,7 @@ class Model:
         load(self.path.resolve())
         self.source = compiler.heading
         self.lets = compiler.lets
+        self.base = compiler.base
         self.axioms = [a for a in compiler.axioms if a.kind != "flag"]
         self.flags = [a for a in compiler.axioms if a.kind == "flag"]
         self.pruning = [a for a in self.axioms if a.node.monotone]
@@ -294,6 +312,25 @@ class Model:
         # children before parents, so a node's inputs are memoised when it is evaluated
         self._static = [n for n in reversed(nodes) if not n.deps]
         self._rf_only = [n for n in reversed(nodes) if n.deps == {"rf"}]
+
+    def forbids_porf_cycles(self) -> bool:
+        """Whether some `acyclic` axiom's relation is a union with `po` and `rf` among
+        its terms: then no consistent graph has a `po | rf` cycle, the condition under
+        which the reads-from-driven search (`checker.axiomatic.revisits`) is exact."""
+        wanted = {self.base["po"].key, self.base["rf"].key}
+        for ax in self.axioms:
+            if ax.kind != "acyclic":
+                continue
+            terms, todo = set(), [ax.node]
+            while todo:
+                node = todo.pop()
+                if node.union:
+                    todo.extend(node.children)
+                else:
+                    terms.add(node.key)
+            if wanted <= terms:
+                return True
+        return False
 
     def prepare(self, base: Mapping[str, ra.Rel], sets: Mapping[str, int]) -> Env:
         """The static environment of one skeleton: every relation that does not read
