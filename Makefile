@@ -35,6 +35,7 @@ bench: $(STAMP)
 
 conformance: $(STAMP)
 	$(BIN)/python benchmarks/conformance.py
+	$(BIN)/python benchmarks/conformance_genmc.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache
