@@ -1004,6 +1004,8 @@ class Compiler:
             if a not in self.cells:
                 raise self.error(node, f"access through a pointer to no variable (address {a})")
             self.effect(node)
+            if type(value) is Const and value.value in self.frame:
+                raise self.unsupported(node, "the address of a register-held local stored in shared memory")
             code.emit(Store(self.cells[a][0], value, self.order_of(t, order), origin=self.current_origin))
             return
         self.effect(node)
