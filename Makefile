@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint setup bench conformance clean
+.PHONY: demo test lint setup bench conformance fuzz clean
 
 # Debian's python3 may lack ensurepip (package python3-venv): then virtualenv, installed
 # for this user, makes the environment instead.
@@ -32,6 +32,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+# our own fuzz campaign (tests/fuzzing.py): 100,000 damaged, generated and command-line
+# inputs; a summary on stdout and in fuzz-summary.json; exit 1 when any input broke a promise
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzzing.py --inputs 100000 --json fuzz-summary.json
 
 conformance: $(STAMP)
 	$(BIN)/python benchmarks/conformance.py

@@ -111,6 +111,7 @@ ROWS: dict[str, Row] = {
     "experiment": Row(("--list", "--json"), 0, (("nosuch-experiment",),)),
     "examples": Row(("--json",), 0, (("nosuch-example",),)),
     "tour": Row(("--chapter", "model", "--quick", "--json"), 0, (("--chapter", "nosuch-chapter"),)),
+    "models": Row(("--show", "tso", "--json"), 0, (("--show", "nosuch-model"),)),
 }
 
 needs_cc = pytest.mark.skipif(not HAVE_CC, reason="no C compiler: hardware subcommands cannot run")

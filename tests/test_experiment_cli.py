@@ -33,7 +33,8 @@ def test_python_race_json_is_one_document_with_environment():
     assert {"python", "build", "gil_enabled", "cpu", "cores"} <= set(doc["environment"])
     assert doc["environment"]["python"] == ".".join(map(str, sys.version_info[:3]))
     for case in doc["cases"]:
-        assert case["lost"] == case["expected"] - case["final"]
+        assert case["lost_runs"] == [case["expected"] - final for final in case["finals"]]
+        assert case["lost_per_million"]["unit"] == "lost per million"
     assert doc["findings"] and all(isinstance(line, str) for line in doc["findings"])
 
 

@@ -16,6 +16,7 @@ from incref.hardware.experiments.results import (
     ForkCow,
     PythonRace,
     RaceCase,
+    Spread,
 )
 
 
@@ -36,16 +37,21 @@ def env(gil: bool, cores: int = 2) -> Environment:
     )
 
 
-def race(gil: bool, plain_final: int) -> PythonRace:
-    def case(statement, final):
-        return RaceCase("global int", statement, ("LOAD_GLOBAL counter", "STORE_GLOBAL counter"), 2000, final, 0.1)
+def race(gil: bool, plain_finals: tuple[int, ...]) -> PythonRace:
+    def case(statement, finals, seconds=(0.0001,) * 5):
+        return RaceCase("global int", statement, ("LOAD_GLOBAL counter", "STORE_GLOBAL counter"), 2000, finals, seconds)
 
     return PythonRace(
         "python-race",
         env(gil),
         threads=2,
         increments=1000,
-        cases=(case("counter += 1", plain_final), case("counter = counter + one()", 1234)),
+        runs=5,
+        cases=(
+            case("counter += 1", plain_finals),
+            case("counter = counter + one()", (1234, 1300, 1500, 1600, 1700)),
+            case("with lock: counter += 1", (2000,) * 5, (0.00045, 0.0005, 0.0005, 0.0005, 0.00055)),
+        ),
     )
 
 
@@ -56,19 +62,35 @@ def text(result) -> str:
 
 
 def test_race_numbers_come_from_the_result():
-    result = race(gil=True, plain_final=2000)
+    result = race(gil=True, plain_finals=(2000,) * 5)
     out = text(result)
-    assert "766 of 2,000 increments lost (383,000 per million)" in out
+    assert "0 lost per million (in each of 5 runs)" in out
+    assert "150,000–383,000 lost per million (5 runs, median 250,000)" in out
     assert "not a guarantee" in out and "5 ms" in out
     doc = json.loads(json.dumps(result.to_json()))
-    assert doc["cases"][1]["lost"] == 766 and doc["cases"][1]["lost_per_million"] == 383000.0
+    assert doc["cases"][1]["lost_runs"] == [766, 700, 500, 400, 300] and doc["cases"][1]["lost"] == 500
+    assert doc["cases"][1]["lost_per_million"]["median"] == 250000.0
+
+
+def test_the_lock_case_says_none_lost_and_its_cost():
+    lines = findings(race(gil=True, plain_finals=(2000,) * 5))
+    lock = next(line for line in lines if "threading.Lock" in line)
+    assert "none lost in any run" in lock
+    assert "250.0 ns per increment (median of 5 runs, range 225.0–275.0)" in lock
+    assert "50.0 ns per increment (in each of 5 runs)" in lock
+
+
+def test_a_figure_whose_runs_disagree_is_shown_as_a_range():
+    assert Spread((10.0, 11.0, 12.0), "ns").text() == "11 ns (median of 3 runs, range 10–12)"
+    assert Spread((0.0, 0.0, 5.0), "lost").text() == "0–5 lost (3 runs, median 0)"
+    assert Spread((7.0,), "x").text(1) == "7.0x (1 run)"
 
 
 def test_race_without_gil_tells_the_plain_race_story():
-    lines = findings(race(gil=False, plain_final=1500))
+    lines = findings(race(gil=False, plain_finals=(1500, 1500, 1500, 1450, 1550)))
     assert any("The GIL is off" in line for line in lines)
     assert not any("not a guarantee" in line for line in lines)
-    assert "500 of 2,000 increments lost" in lines[0]
+    assert "250,000 lost per million (median of 5 runs, range 225,000–275,000)" in lines[0]
 
 
 def contention(gil: bool) -> Contention:
@@ -84,7 +106,7 @@ def contention(gil: bool) -> Contention:
 def test_contention_ratio_and_gil_explanation():
     free, locked = contention(gil=False), contention(gil=True)
     assert free.ratio("shared") == 3.0 and free.ratio("private") == 1.2
-    assert "2.50x as long" in " ".join(findings(free))
+    assert "2.50x (in each of 3 runs) as long" in " ".join(findings(free))
     assert "serialised" in " ".join(findings(locked)) and "serialised" not in " ".join(findings(free))
     assert free.to_json()["shared_over_private"] == 2.5
 

@@ -449,8 +449,9 @@ def answer(chapters: Iterable[Chapter]) -> list[str]:
         gil = "with the GIL" if race["environment"]["gil_enabled"] else "without the GIL"
         out.append(
             f"In Python {race['environment']['python']} {gil}, `counter += 1` lost "
-            f"{plain['lost_per_million']:,.0f} per million and `{call['statement']}` "
-            f"{call['lost_per_million']:,.0f}: `+=` is a load and a store, atomic only where the "
+            f"{plain['lost_per_million']['median']:,.0f} per million and `{call['statement']}` "
+            f"{call['lost_per_million']['median']:,.0f} (medians of {len(call['finals'])} runs): "
+            "`+=` is a load and a store, atomic only where the "
             f"interpreter happens not to switch threads."
         )
     return out

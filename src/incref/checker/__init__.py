@@ -12,11 +12,18 @@ from importlib import import_module
 
 from incref.errors import UsageError
 from incref.ir.program import Program
-from incref.ir.results import CheckResult, Stats, merge_outcomes
+from incref.ir.results import CheckResult
 
 OPERATIONAL_MODELS = ("sc", "tso", "pso")
 AXIOMATIC_MODELS = ("armv8", "rc11", "c11")
 ENGINES = ("auto", "operational", "axiomatic")
+
+
+def refuse_engine_without_model(engine: str, model: str) -> None:
+    """A usage error when `engine` does not run `model`; the CLI asks before it reads any
+    file, so the answer comes once, not once per test."""
+    if engine == "operational" and model not in OPERATIONAL_MODELS:
+        raise UsageError(f"the operational engine has no model {model!r} (it runs {', '.join(OPERATIONAL_MODELS)})")
 
 
 def check(
@@ -43,8 +50,7 @@ def check(
     if engine == "axiomatic" or (engine == "auto" and model in AXIOMATIC_MODELS):
         axiomatic = import_module("incref.checker.axiomatic")
         return axiomatic.check(program, model, max_states=max_states, timeout=timeout, progress=progress)
-    if model not in OPERATIONAL_MODELS:
-        raise UsageError(f"the operational engine has no model {model!r} (it runs {', '.join(OPERATIONAL_MODELS)})")
+    refuse_engine_without_model(engine, model)
     return _check_operational(program, model, reduction, max_states, timeout, progress)
 
 
@@ -55,55 +61,6 @@ def _check_operational(program, model, reduction, max_states, timeout, progress)
 
     system = OperationalSystem(program, MODELS[model])
     found = explore(system, reduction=reduction, max_states=max_states, timeout=timeout, progress=progress)
-    return result_of(
-        found,
-        program,
-        model,
-        "operational",
-        found.violation_list([t.tid for t in program.threads]),
-        {"reduction": reduction},
+    return found.result(
+        program, model, "operational", found.violation_list([t.tid for t in program.threads]), {"reduction": reduction}
     )
-
-
-def result_of(found, program: Program, model: str, engine: str, violations, extra: dict) -> CheckResult:
-    """The `CheckResult` of an exploration by the generic explorer (`explore.Exploration`):
-    outcomes merged into a histogram, the explorer's counts in `stats` (with the engine's
-    own `extra`), and a condition verdict that stays undecided after an incomplete search."""
-    outcomes = merge_outcomes(found.outcomes)
-    stats = Stats(
-        explored=found.explored,
-        executions=found.executions,
-        seconds=found.seconds,
-        complete=found.complete,
-        extra={
-            **extra,
-            "expanded": found.expanded,
-            "reduced_expansions": found.reduced_expansions,
-            "executions_exact": found.executions_exact,
-        },
-    )
-    cond = program.condition
-    return CheckResult(
-        scenario=program.name,
-        model=model,
-        scheme=program.scheme,
-        engine=engine,
-        outcomes=outcomes,
-        violations=violations,
-        stats=stats,
-        condition_text=None if cond is None else cond.text,
-        condition_holds=_condition_holds(cond, outcomes, found.complete),
-        incomplete_reason=found.reason or None,
-    )
-
-
-def _condition_holds(cond, outcomes, complete: bool) -> bool | None:
-    """Whether the condition holds over all executions; after an incomplete search only
-    a verdict one execution can decide (an `exists` witnessed, a `~exists` or `forall`
-    refuted) is given, otherwise None (undecided)."""
-    if cond is None:
-        return None
-    holds = cond.holds(o.state for o in outcomes)
-    if complete or holds == (cond.quantifier == "exists"):
-        return holds
-    return None

@@ -52,7 +52,8 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from incref.ir.results import VIOLATION_KINDS, Step, Violation
+from incref.ir.program import Program
+from incref.ir.results import VIOLATION_KINDS, CheckResult, Step, Violation, result_of
 
 State = Hashable
 
@@ -236,6 +237,29 @@ class Exploration:
             for kind in VIOLATION_KINDS
             if kind in self.violations
         ]
+
+    def result(
+        self, program: Program, model: str, engine: str, violations: list[Violation], extra: dict
+    ) -> CheckResult:
+        """This search as a `CheckResult`, through the one result builder every engine uses
+        (`incref.ir.results.result_of`); the explorer's own counts join the engine's `extra`."""
+        return result_of(
+            program,
+            model,
+            engine,
+            outcomes=self.outcomes,
+            violations=violations,
+            explored=self.explored,
+            executions=self.executions,
+            seconds=self.seconds,
+            incomplete_reason=None if self.complete else self.reason,
+            extra={
+                **extra,
+                "expanded": self.expanded,
+                "reduced_expansions": self.reduced_expansions,
+                "executions_exact": self.executions_exact,
+            },
+        )
 
 
 Progress = Callable[[int, float], None]  # (states stored, seconds elapsed)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from incref import budget
 from incref.checker import invariants
 from incref.checker.explore import (
     BLOCKED,
@@ -211,28 +212,29 @@ class OperationalSystem:
         return isinstance(instr, _LOCAL) or isinstance(instr, Fence) and not self.model.drains(instr)
 
     def _static_futures(self, code: tuple[Instr, ...]) -> tuple[Footprint, ...]:
-        """For each pc, the union of the resources of every instruction reachable from it."""
+        """For each pc (and the end), the union of the resources of every instruction
+        reachable from it: the least solution of future(pc) = own(pc) ∪ future(successors),
+        found by sweeping backwards until nothing changes (a backward dataflow analysis, as
+        `_dead_registers`; linear per sweep where a search from every pc was quadratic)."""
+        n = len(code)
         own = [self._resources(i) for i in code]
-        out: list[Footprint] = []
-        for start in range(len(code) + 1):
-            seen: set[int] = set()
-            todo = [start]
-            reads: set[str] = set()
-            writes: set[str] = set()
-            while todo:
-                pc = todo.pop()
-                if pc in seen or pc >= len(code):
-                    continue
-                seen.add(pc)
-                reads |= own[pc].reads
-                writes |= own[pc].writes
+        reads: list[frozenset[str]] = [frozenset()] * (n + 1)
+        writes: list[frozenset[str]] = [frozenset()] * (n + 1)
+        changed = True
+        while changed:
+            budget.check("preparing the search")
+            changed = False
+            for pc in range(n - 1, -1, -1):
                 instr = code[pc]
+                succs = () if isinstance(instr, LoopBound) else (pc + 1,)
                 if isinstance(instr, Branch):
-                    todo.append(instr.target)
-                if not isinstance(instr, LoopBound):
-                    todo.append(pc + 1)
-            out.append(Footprint(frozenset(reads), frozenset(writes)))
-        return tuple(out)
+                    succs = (*succs, min(instr.target, n))
+                r = own[pc].reads.union(*(reads[s] for s in succs))
+                w = own[pc].writes.union(*(writes[s] for s in succs))
+                if r != reads[pc] or w != writes[pc]:
+                    reads[pc], writes[pc] = r, w
+                    changed = True
+        return tuple(Footprint(r, w) for r, w in zip(reads, writes))
 
     def _dead_registers(self, i: int, code: tuple[Instr, ...]) -> tuple[tuple[bool, ...] | None, ...]:
         """For each pc (and the end), which registers to keep: those live there (read
@@ -257,6 +259,7 @@ class OperationalSystem:
         live = [frozenset()] * len(code) + [observed]
         changed = True
         while changed:
+            budget.check("preparing the search")
             changed = False
             for pc in range(len(code) - 1, -1, -1):
                 instr = code[pc]
@@ -297,7 +300,7 @@ class OperationalSystem:
         for i, (pc, regs, buf, status) in enumerate(state[1]):
             if buf:
                 for k in self.model.flushable(buf):
-                    key = (i, k, buf[k][0])
+                    key = (_FLUSH, i, k, buf[k][0])  # apart from an exec key (i, pc, loc)
                     t = self._transitions.get(key)
                     if t is None:
                         loc = buf[k][0]

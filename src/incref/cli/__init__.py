@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "experiment": "experiment",
     "examples": "examples",
     "tour": "tour",
+    "models": "models",
 }
 
 

@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from incref.cli.common import emit_json, json_option
+from incref.cli.common import OUTPUT_FILE, comma_list, emit_json, json_option
 from incref.errors import UsageError
 from incref.hardware.bench import RUNS, SHARINGS, BenchReport, bench, variant_names
 from incref.hardware.environment import summary
@@ -16,7 +16,7 @@ from incref.hardware.environment import summary
 
 def _int_list(text: str) -> tuple[int, ...]:
     try:
-        return tuple(int(part) for part in text.split(",") if part.strip())
+        return tuple(int(part) for part in comma_list(text, "--threads"))
     except ValueError:
         raise UsageError(f"--threads takes a comma-separated list of integers, got {text!r}") from None
 
@@ -129,16 +129,19 @@ def check_plot_path(path: str) -> None:
     help="With several threads: one shared object (contended) or one object each.",
 )
 @click.option("--runs", type=int, default=RUNS, show_default=True, help="Timed runs per row (after a warm-up).")
-@click.option("--plot", "plot_path", default=None, metavar="FILE", help="Write a bar chart (PNG, SVG, PDF).")
+@click.option(
+    "--plot", "plot_path", type=OUTPUT_FILE, default=None, metavar="FILE", help="Write a bar chart (PNG, SVG, PDF)."
+)
 @json_option
 def command(schemes, threads_text, sharing, runs, plot_path, as_json):
     """Measure ns per refcount operation for each scheme on this machine's cores."""
-    chosen = [s.strip() for s in schemes.split(",") if s.strip()]
+    chosen = comma_list(schemes, "--schemes")
+    threads = _int_list(threads_text)
     if plot_path:
         check_plot_path(plot_path)
     err = Console(stderr=True)
     progress = None if as_json else (lambda what: err.print(f"[dim]measuring {what}…[/]"))
-    report = bench(chosen, _int_list(threads_text), sharing, runs, progress)
+    report = bench(chosen, threads, sharing, runs, progress)
     if plot_path:
         plot(report, plot_path)
     if as_json:

@@ -4,13 +4,12 @@ honest verdict (exit 0 safe, 1 violation, 2 bad input, 3 incomplete)."""
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 from rich.console import Console
 
-from incref.cli.common import MODELS, emit_json, json_option
+from incref.cli.common import MODELS, SECONDS, emit_json, json_option
 
 
 class _ProgressLine:
@@ -54,7 +53,7 @@ class _ProgressLine:
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=SECONDS,
     default=None,
     help="Stop after this many seconds (verdict: incomplete).",
 )
@@ -62,23 +61,31 @@ class _ProgressLine:
 @json_option
 def command(scenario, model, engine, scheme, sets, max_states, timeout, no_reduction, as_json):
     """Explore every execution of SCENARIO (a bundled example, .inc or .litmus file)."""
-    from incref.checker import check
+    from incref import budget
+    from incref.checker import check, refuse_engine_without_model
     from incref.cli.compare import prepare
 
-    program = prepare(scenario, sets, scheme)
-    if timeout is not None:
-        timeout = _search_budget(timeout)
+    refuse_engine_without_model(engine, model)
+    timeout, default_limit = wall_clock_limit(timeout, max_states)
     progress = None if as_json else _ProgressLine()
+    program = None
     try:
-        result = check(
-            program,
-            model,
-            engine=engine,
-            reduction=not no_reduction,
-            max_states=max_states,
-            timeout=timeout,
-            progress=progress,
-        )
+        with budget.limit(timeout):
+            program = prepare(scenario, sets, scheme)
+            default_limit = note_limit(default_limit)
+            budget.check("exploring")
+            result = check(
+                program,
+                model,
+                engine=engine,
+                reduction=not no_reduction,
+                max_states=max_states,
+                timeout=search_seconds(timeout),
+                progress=progress,
+            )
+    except budget.OutOfTime as exc:
+        note_limit(default_limit)
+        result = out_of_time(scenario if program is None else program.name, model, scheme, engine, exc, timeout)
     finally:
         if progress is not None:
             progress.close()
@@ -89,24 +96,52 @@ def command(scenario, model, engine, scheme, sets, max_states, timeout, no_reduc
     raise SystemExit(result.exit_code)
 
 
-def _search_budget(timeout: float) -> float:
-    """`--timeout` bounds the whole command: the search gets what is left after the
-    interpreter started and the scenario loaded, less a reserve for rebuilding traces and
-    printing."""
-    reserve = min(0.3, 0.2 * timeout)
-    return max(0.05, timeout - _process_age() - reserve)
+def wall_clock_limit(timeout: float | None, max_states: int | None) -> tuple[float | None, str | None]:
+    """`--timeout`, or the default wall-clock limit a `--max-states` run gets without one
+    (a state budget alone can run for minutes), with the line that says so."""
+    from incref.budget import DEFAULT_SECONDS_WITH_MAX_STATES
+
+    if timeout is not None or max_states is None:
+        return timeout, None
+    note = (
+        f"incref: --max-states without --timeout: stopping after {DEFAULT_SECONDS_WITH_MAX_STATES:g} s "
+        "of wall-clock time as well (--timeout sets another limit)"
+    )
+    return DEFAULT_SECONDS_WITH_MAX_STATES, note
 
 
-def _process_age() -> float:
-    """Seconds since this process started (Linux /proc; 0 where unavailable)."""
-    try:
-        with open("/proc/self/stat") as f:
-            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
-        with open("/proc/uptime") as f:
-            uptime = float(f.read().split()[0])
-        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
-    except (OSError, ValueError, IndexError):
-        return 0.0
+def note_limit(note: str | None) -> None:
+    """Print the default-limit note on stderr; returns None, which the caller keeps, so it prints once."""
+    if note:
+        click.echo(note, err=True)
+
+
+def search_seconds(timeout: float | None) -> float | None:
+    """What the search gets of the whole command's budget: what is left after start-up and
+    loading, less a reserve for rebuilding traces and printing."""
+    from incref import budget
+
+    left = budget.remaining()
+    if timeout is None or left is None:
+        return None
+    return max(0.05, left - min(0.3, 0.2 * timeout))
+
+
+def out_of_time(name: str, model: str, scheme: str, engine: str, exc, timeout: float | None):
+    """The honest answer when the budget ran out before the search could report: nothing
+    was proved, so the verdict is incomplete (exit 3), with the stage it stopped in."""
+    from incref.ir.results import CheckResult, Stats
+
+    return CheckResult(
+        scenario=name,
+        model=model,
+        scheme=scheme,
+        engine=engine,
+        outcomes=[],
+        violations=[],
+        stats=Stats(complete=False),
+        incomplete_reason=f"{exc} (--timeout {timeout:g} s)",
+    )
 
 
 def _print(program, result) -> None:
@@ -114,6 +149,9 @@ def _print(program, result) -> None:
     from incref.reports.timeline import trace_table
 
     out = Console()
+    if program is None:  # the budget ran out before the scenario was loaded
+        out.print(f"[bold]verdict: {result.verdict}[/bold]\nincomplete: {result.incomplete_reason}")
+        return
     out.print(
         f"[bold]{program.name}[/bold]  scheme {result.scheme or '-'}, model {result.model}, engine {result.engine}"
     )

@@ -17,7 +17,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from incref.cli.common import MODELS, emit_json, json_option, parse_sets
+from incref.cli.common import MODELS, SECONDS, emit_json, json_option, parse_sets
 from incref.errors import Unsupported, UsageError
 from incref.ir.program import Program
 from incref.ir.results import Outcome, sort_outcomes
@@ -230,7 +230,7 @@ def outcome_table(columns: list[Column], keys: tuple[str, ...], bad: set[tuple],
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Scenario parameter (repeatable).")
 @click.option(
     "--deadline",
-    type=click.FloatRange(min=0, min_open=True),
+    type=SECONDS,
     default=None,
     help="Seconds before the hardware watchdog stops the run.",
 )

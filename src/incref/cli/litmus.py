@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from incref.cli.common import MODELS, emit_json, json_option
+from incref.checker import refuse_engine_without_model
+from incref.cli.common import MODELS, OUTPUT_FILE, SECONDS, emit_json, json_option
 from incref.errors import UsageError
 from incref.frontends.litmus.verdict import Verdict, run_file
 
@@ -24,6 +25,8 @@ RESULTS = ("Ok", "No", "Undef", "unsupported", "malformed", "incomplete", "error
 def collect(paths: tuple[str, ...]) -> list[Path]:
     files: list[Path] = []
     for spec in paths:
+        if not spec.strip():
+            raise UsageError(f"{spec!r} is not a path (an empty argument would read the current folder)")
         path = Path(spec)
         if path.is_dir():
             files.extend(sorted(path.rglob("*.litmus")))
@@ -47,7 +50,7 @@ def collect(paths: tuple[str, ...]) -> list[Path]:
 @click.option(
     "--dot",
     "dot_file",
-    type=click.Path(dir_okay=False, writable=True),
+    type=OUTPUT_FILE,
     default=None,
     help="Write the witness execution graph as Graphviz DOT to this file.",
 )
@@ -61,12 +64,14 @@ def collect(paths: tuple[str, ...]) -> list[Path]:
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=SECONDS,
     default=None,
     help="Seconds allowed per test (then: incomplete).",
 )
 def command(paths, model, as_json, witness, dot_file, engine, timeout) -> None:
     """Check herd7 litmus tests and print herd7's verdicts."""
+    if model is not None:
+        refuse_engine_without_model(engine, model)
     files = collect(paths)
     if not files:
         raise UsageError(f"no .litmus files found in {', '.join(paths)}")

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from incref.cli.common import MODELS, emit_json, json_option
+from incref.cli.common import MODELS, SECONDS, emit_json, json_option
 from incref.cli.compare import Options, default_model, escapes, hardware_expressible, model_column, prepare
 from incref.errors import InputError
 from incref.hardware.environment import summary
@@ -30,7 +30,7 @@ MAX_ROWS = 20  # outcomes shown in the table (forbidden ones first, then the mos
 )
 @click.option(
     "--deadline",
-    type=click.FloatRange(min=0, min_open=True),
+    type=SECONDS,
     default=None,
     help="Seconds before the watchdog stops the run.",
 )

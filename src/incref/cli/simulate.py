@@ -15,7 +15,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from incref.cli.common import emit_json, json_option, parse_sets
+from incref.cli.check import note_limit, search_seconds
+from incref.cli.common import SECONDS, emit_json, json_option, parse_sets
 from incref.simulator.protocols import INTERCONNECTS
 from incref.simulator.protocols import names as protocol_names
 from incref.simulator.timed import KERNELS, LATENCIES
@@ -58,7 +59,7 @@ from incref.simulator.timed import KERNELS, LATENCIES
 @click.option("--max-states", type=click.IntRange(min=1), default=None, help="Exhaustive: stop after this many states.")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=SECONDS,
     default=None,
     help="Exhaustive: stop after this many seconds.",
 )
@@ -82,18 +83,33 @@ def command(
     as_json,
 ):
     """Simulate SCENARIO (a bundled example, .inc or .litmus file) on coherent caches."""
+    from incref import budget
+    from incref.cli.check import out_of_time, wall_clock_limit
     from incref.cli.compare import prepare
     from incref.simulator.machine import Config
     from incref.simulator.protocols import load
 
-    config = Config(load(protocol, interconnect), store_buffers=not no_store_buffers, evictions=evictions)
-    lat = parse_sets(latency)
-    program = prepare(scenario, sets, scheme)
-    if explain:
-        _explain(program, config, max_states, timeout, as_json)
-    if mode == "timed":
-        _timed(program, config, iterations, lat, kernel, ratios, as_json)
-    _exhaustive(program, config, max_states, timeout, as_json)
+    timeout, default_limit = wall_clock_limit(timeout, max_states)
+    try:
+        with budget.limit(timeout):
+            config = Config(load(protocol, interconnect), store_buffers=not no_store_buffers, evictions=evictions)
+            lat = parse_sets(latency)
+            program = prepare(scenario, sets, scheme)
+            default_limit = note_limit(default_limit)
+            budget.check("simulating")
+            if explain:
+                _explain(program, config, max_states, search_seconds(timeout), as_json)
+            if mode == "timed":
+                _timed(program, config, iterations, lat, kernel, ratios, as_json)
+            _exhaustive(program, config, max_states, timeout, as_json)
+    except budget.OutOfTime as exc:
+        note_limit(default_limit)
+        result = out_of_time(scenario, "-", scheme, "simulator", exc, timeout)
+        if as_json:
+            emit_json(result.to_json())
+        else:
+            click.echo(f"verdict: incomplete\nincomplete: {result.incomplete_reason}")
+        raise SystemExit(result.exit_code) from None
 
 
 def _exhaustive(program, config, max_states, timeout, as_json) -> None:
@@ -103,11 +119,13 @@ def _exhaustive(program, config, max_states, timeout, as_json) -> None:
 
     progress = None if as_json else _ProgressLine()  # states and states/s on stderr for long searches
     try:
-        result = simulate(program, config, max_states=max_states, timeout=timeout, progress=progress)
+        result = simulate(program, config, max_states=max_states, timeout=search_seconds(timeout), progress=progress)
     finally:
         if progress is not None:
             progress.close()
-    reference = check(program, result.model, max_states=max_states, timeout=timeout) if result.stats.complete else None
+    reference = None
+    if result.stats.complete:  # the model checker's final states, in what is left of the budget
+        reference = check(program, result.model, max_states=max_states, timeout=search_seconds(timeout))
     same = result.states() == reference.states() if reference is not None and reference.stats.complete else None
     extra = result.stats.extra
     if as_json:

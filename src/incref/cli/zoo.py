@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from incref import zoo
-from incref.cli.common import emit_json, json_option
+from incref.cli.common import OUTPUT_FILE, SECONDS, comma_list, emit_json, json_option
 
 MARKS = {"safe": "✔", "violation": "✘", "incomplete": "?", "skipped": "–"}
 SHORT = {
@@ -29,12 +29,6 @@ SHORT = {
     "condition": "cond",
 }
 STYLES = {"safe": "green", "violation": "red", "incomplete": "yellow", "skipped": "dim"}
-
-
-def _names(values: tuple[str, ...]) -> list[str] | None:
-    """Repeated and comma-separated option values, in order; None when not given."""
-    out = [n.strip() for v in values for n in v.split(",") if n.strip()]
-    return out or None
 
 
 def mark(cell: zoo.Cell, short: bool = False) -> str:
@@ -56,7 +50,7 @@ def mark(cell: zoo.Cell, short: bool = False) -> str:
 @click.option("--scenarios", multiple=True, metavar="NAME,...", help="Zoo scenarios to run (default: all).")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=SECONDS,
     default=zoo.CELL_TIMEOUT,
     show_default=True,
     help="Seconds allowed per cell; a cell cut short is '?' (incomplete).",
@@ -71,7 +65,7 @@ def mark(cell: zoo.Cell, short: bool = False) -> str:
 @click.option(
     "--html",
     "html_path",
-    type=click.Path(dir_okay=False, writable=True),
+    type=OUTPUT_FILE,
     default=None,
     help="Also write a self-contained HTML page: the matrix and each counterexample timeline.",
 )
@@ -91,7 +85,12 @@ def command(models, schemes, scenarios, timeout, jobs, html_path, explain, as_js
     err = Console(stderr=True)
     if explain:
         sys.exit(_explain(*explain, timeout=timeout, as_json=as_json))
-    planned = zoo.plan(_names(schemes), _names(scenarios), _names(models))
+    schemes, scenarios, models = (
+        comma_list(schemes, "--schemes"),
+        comma_list(scenarios, "--scenarios"),
+        comma_list(models, "--models"),
+    )
+    planned = zoo.plan(schemes, scenarios, models)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -106,7 +105,7 @@ def command(models, schemes, scenarios, timeout, jobs, html_path, explain, as_js
         def advance(cell: zoo.Cell) -> None:
             progress.update(task, advance=1, description=f"{cell.scheme} · {cell.scenario} · {cell.model}")
 
-        cells = zoo.run(_names(schemes), _names(scenarios), _names(models), timeout=timeout, jobs=jobs, on_cell=advance)
+        cells = zoo.run(schemes, scenarios, models, timeout=timeout, jobs=jobs, on_cell=advance)
     if html_path:
         from incref.reports.zoo_html import render
 

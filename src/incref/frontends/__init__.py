@@ -23,6 +23,8 @@ def load_program(spec: str, params: Mapping[str, int] | None = None) -> Program:
     `InputError` (bad file) or `UsageError` (unknown example, parameter)."""
     from incref.frontends import scenario
 
+    if not spec.strip():
+        raise UsageError(f"{spec!r} names no scenario (give an example's name or the path of a scenario file)")
     path = Path(spec)
     if path.suffix == ".c":
         if not path.is_file():

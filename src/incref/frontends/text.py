@@ -8,6 +8,9 @@ from pathlib import Path
 from incref.errors import InputError
 
 MAX_BYTES = 1_000_000  # a scenario or litmus test is a few kB; refuse megabytes before reading
+# A person's line is under 200 characters, herd7's widest tables under 2,000; a line of
+# 900 kB (`1+1+1+...`) cost 25 s and 587 MB in the parser before its error (issue 12).
+MAX_LINE = 10_000
 
 
 def read_source(path: str | Path, what: str) -> str:
@@ -43,7 +46,22 @@ def decode(data: bytes, file: str | None, what: str) -> str:
         raise InputError(
             f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8", file, line, col
         ) from None
+    refuse_long_lines(text, file, what)
     return text
+
+
+def refuse_long_lines(text: str, file: str | None, what: str) -> None:
+    """A line longer than `MAX_LINE` characters is refused where it passes the limit."""
+    if len(text) <= MAX_LINE:
+        return
+    for number, line in enumerate(text.split("\n"), 1):
+        if len(line) > MAX_LINE:
+            raise InputError(
+                f"line is {len(line):,} characters long; a {what} line is at most {MAX_LINE:,}",
+                file,
+                number,
+                MAX_LINE + 1,
+            )
 
 
 def line_col(data: bytes, offset: int) -> tuple[int, int]:

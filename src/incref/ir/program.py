@@ -85,15 +85,39 @@ class Var:
         return self.name
 
 
+_WORD = 2**63  # values are signed 64-bit words, as in the hardware back end's C (`int64_t`)
+
+
+def _word(value: int) -> int:
+    """`value` wrapped to a signed 64-bit word (two's complement), as `(u64)a op (u64)b`
+    is in the generated C: the engines and real cores compute the same numbers, and no
+    loop of multiplications or shifts can grow a Python integer without bound."""
+    return value if -_WORD <= value < _WORD else ((value + _WORD) % (2 * _WORD)) - _WORD
+
+
+def _shift_left(a: int, b: int) -> int:
+    """C's `shl_` of the hardware back end: a count outside 0..63 gives 0 (C leaves it
+    undefined; the generated C and every engine agree on 0 instead)."""
+    return _word(a << b) if 0 <= b <= 63 else 0
+
+
+def _shift_right(a: int, b: int) -> int:
+    """Arithmetic shift as the back end's `shr_`: a negative count gives 0, a count over 63
+    the sign (0 or -1)."""
+    if b < 0:
+        return 0
+    return a >> min(b, 63)
+
+
 BINARY_OPS = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
+    "+": lambda a, b: _word(a + b),
+    "-": lambda a, b: _word(a - b),
+    "*": lambda a, b: _word(a * b),
     "&": lambda a, b: a & b,
     "|": lambda a, b: a | b,
     "^": lambda a, b: a ^ b,
-    "<<": lambda a, b: a << b,
-    ">>": lambda a, b: a >> b,
+    "<<": _shift_left,
+    ">>": _shift_right,
     "==": lambda a, b: int(a == b),
     "!=": lambda a, b: int(a != b),
     "<": lambda a, b: int(a < b),
@@ -107,7 +131,7 @@ BINARY_OPS = {
 
 UNARY_OPS = {
     "!": lambda a: int(not a),
-    "-": lambda a: -a,
+    "-": lambda a: _word(-a),
 }
 
 

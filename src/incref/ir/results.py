@@ -3,13 +3,21 @@
 The checker, the axiomatic engine, the cache simulator and the hardware runner all report
 final states the same way (`Outcome`: a state dict and a count) so that `compare` can put
 them side by side. Engines build these objects; `incref.reports` renders them.
+
+Every exhaustive engine (operational checker, axiomatic engine, cache simulator) builds
+its `CheckResult` with `result_of`, the one place that decides what an incomplete search
+may still claim: a violation found is a proof, a condition is decided only when the
+search was complete or one found execution decides it, and `safe` needs completeness.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from incref.ir.program import Condition, Program
 
 VIOLATION_KINDS = (
     "lost-update",
@@ -143,6 +151,53 @@ class CheckResult:
         if self.incomplete_reason:
             out["incomplete_reason"] = self.incomplete_reason
         return out
+
+
+def result_of(
+    program: Program,
+    model: str,
+    engine: str,
+    *,
+    outcomes: Iterable[tuple[Mapping[str, int], int]],
+    violations: list[Violation],
+    explored: int,
+    executions: int,
+    seconds: float,
+    incomplete_reason: str | None,
+    extra: dict[str, Any],
+    witness: Any = None,
+) -> CheckResult:
+    """The `CheckResult` of one search of `program` by any exhaustive engine: `outcomes`
+    (state, count) pairs merged into a histogram; `incomplete_reason` None means the search
+    covered everything, otherwise it says why not (a budget, an interrupt, a loop bound)."""
+    merged = merge_outcomes(outcomes)
+    complete = incomplete_reason is None
+    cond = program.condition
+    return CheckResult(
+        scenario=program.name,
+        model=model,
+        scheme=program.scheme,
+        engine=engine,
+        outcomes=merged,
+        violations=violations,
+        stats=Stats(explored=explored, executions=executions, seconds=seconds, complete=complete, extra=extra),
+        condition_text=None if cond is None else cond.text,
+        condition_holds=condition_verdict(cond, merged, complete),
+        incomplete_reason=incomplete_reason,
+        witness=witness,
+    )
+
+
+def condition_verdict(cond: Condition | None, outcomes: Iterable[Outcome], complete: bool) -> bool | None:
+    """Whether `cond` holds over all executions. After an incomplete search only what one
+    found execution decides is given (an `exists` witnessed, a `~exists` or `forall`
+    refuted); anything else is None, undecided — the unseen executions could change it."""
+    if cond is None:
+        return None
+    holds = cond.holds(o.state for o in outcomes)
+    if complete or holds == (cond.quantifier == "exists"):
+        return holds
+    return None
 
 
 def sort_outcomes(outcomes: Iterable[Outcome]) -> list[Outcome]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from incref import budget
 from incref.ir.program import (
     INVARIANTS,
     BinOp,
@@ -147,9 +148,10 @@ def apply_scheme(program: Program, scheme: Scheme) -> Program:
             invariants=scheme.object_invariants(obj),
         )
     locations.update(scheme.globals(program))
-    threads = [
-        Thread(t.tid, _expand_thread(t, objects, scheme, Expansion(t.tid, nthreads)), t.name) for t in program.threads
-    ]
+    threads = []
+    for t in program.threads:
+        budget.check(f"expanding the {scheme.name} scheme")
+        threads.append(Thread(t.tid, _expand_thread(t, objects, scheme, Expansion(t.tid, nthreads)), t.name))
     for t in threads:
         for instr in t.code:
             if isinstance(instr, (Lock, Unlock)):

@@ -13,7 +13,6 @@ SWMR and the data-value invariant held, and the table cells the exploration exer
 
 from __future__ import annotations
 
-from incref.checker import result_of
 from incref.checker.explore import explore
 from incref.ir.program import Program
 from incref.ir.results import VIOLATION_KINDS, CheckResult, Violation
@@ -54,8 +53,7 @@ def simulate(
         "reduction": reduction,
         "cells_exercised": transitions_count(machine.counts),
     }
-    return result_of(
-        found,
+    return found.result(
         program,
         "tso" if config.store_buffers else "sc",
         f"simulator:{config.protocol.name}-{config.protocol.interconnect}",

@@ -22,7 +22,7 @@ from incref.checker.axiomatic.graph import Execution
 from incref.checker.axiomatic.search import Budget, Counter, explore
 from incref.errors import UsageError
 from incref.ir.program import Free, IRError, Program
-from incref.ir.results import VIOLATION_KINDS, CheckResult, Stats, Violation, merge_outcomes
+from incref.ir.results import VIOLATION_KINDS, CheckResult, Violation, result_of
 from incref.models import axiomatic as models
 from incref.models.axiomatic import relalg as ra
 
@@ -91,29 +91,21 @@ def check(
         reason = exc.reason
     except KeyboardInterrupt:  # Ctrl-C: what was found so far, as an incomplete result
         reason = "interrupted (Ctrl-C)"
-    outcomes = merge_outcomes(pairs)
-    stats = Stats(
+    return result_of(
+        program,
+        model,
+        "axiomatic",
+        outcomes=pairs,
+        violations=[found[k][1] for k in VIOLATION_KINDS if k in found],
         explored=counter.explored,
         executions=executions,
         seconds=time.monotonic() - start,
-        complete=reason is None,
+        incomplete_reason=reason,
         extra={
             "skeletons": counter.skeletons,
             "rejected": dict(sorted(counter.rejected.items())),
             "executions_exact": every_co,
         },
-    )
-    return CheckResult(
-        scenario=program.name,
-        model=model,
-        scheme=program.scheme,
-        engine="axiomatic",
-        outcomes=outcomes,
-        violations=[found[k][1] for k in VIOLATION_KINDS if k in found],
-        stats=stats,
-        condition_text=None if cond is None else cond.text,
-        condition_holds=None if cond is None else cond.holds(o.state for o in outcomes),
-        incomplete_reason=reason,
         witness=witness,
     )
 

@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from types import ModuleType
 
+from incref import budget
 from incref.frontends.text import read_source
 from incref.ir.program import BinOp, Expr, Program, UnOp, Var, names_in
 
@@ -37,6 +38,9 @@ def parse_text(text: str, file: str = "<litmus>") -> Program:
     src = Source(blank_comments(text, file), file)
     sections = split(src)
     arch = FRONT_ENDS[sections.arch]
+    for piece in (sections.init, sections.code, sections.tail):
+        refuse_wide_numbers(src, piece)
+    budget.check("reading the litmus test")
     init = parse_init(src, sections.init, arch.reg_name)
     if sections.arch == "C":
         refuse_deep_expressions(src, sections.code)
@@ -45,6 +49,7 @@ def parse_text(text: str, file: str = "<litmus>") -> Program:
         if init.sized and sections.arch == "AArch64":
             raise src.unsupported("mixed-size", sections.init.offset)
         threads, named = assemble(src, split_table(src, sections.code), init.addresses, arch.instruction)
+    budget.check("reading the litmus test")
     refuse_deep_expressions(src, sections.tail)
     tail = parse_tail(src, sections.tail, arch.reg_name)
     locations = {loc: 0 for loc in sorted(named)}
@@ -81,6 +86,26 @@ def refuse_unknown_threads(src: Source, piece: Piece, tail, nthreads: int) -> No
                 f"{key} names thread {tid}, but the test has threads 0 to {nthreads - 1}",
                 piece.offset + (m.start() if m else 0),
             )
+
+
+# A number token, with a thread number's `P` (`P0:r0`) and hex's `0x` (AArch64 `#0x..`)
+_NUMBER = re.compile(r"(?<![\w.])P?(0[xX][0-9a-fA-F]+|\d+)(?![\w.])")
+_MAX_VALUE = 2**64 - 1  # litmus values are 64-bit registers and words (herd7's default size)
+
+
+def refuse_wide_numbers(src: Source, piece: Piece | None) -> None:
+    """A number that does not fit in 64 bits is refused where it is written: the engines
+    compute on 64-bit words (as the hardware back end does), and a 5,000-digit literal is
+    a damaged file, not a value to read (Python refuses to convert one)."""
+    if piece is None:
+        return
+    for m in _NUMBER.finditer(piece.text):
+        digits = m.group(1)
+        base = 16 if digits[:2].lower() == "0x" else 10
+        significant = (digits[2:] if base == 16 else digits).lstrip("0") or "0"
+        if len(significant) > 20 or int(significant, base) > _MAX_VALUE:
+            shown = digits if len(digits) <= 24 else digits[:20] + "..."
+            raise src.error(f"number {shown} does not fit in 64 bits", piece.offset + m.start(1))
 
 
 MAX_OPERATORS = 200

@@ -125,6 +125,8 @@ def run_file(
         res = check(program, model, engine=engine, timeout=timeout, max_states=max_states)
     except Unsupported as exc:  # a feature this model's engine does not run (exclusives under tso)
         return Verdict(program.name, path, model, "unsupported", exc.feature, program, seconds=time.monotonic() - start)
+    except InputError as exc:  # the architecture's default model is one this engine does not run
+        return Verdict(program.name, path, model, "error", str(exc), program, seconds=time.monotonic() - start)
     except Exception as exc:  # noqa: BLE001 - an engine bug on one test must not stop a directory run
         return Verdict(
             program.name,

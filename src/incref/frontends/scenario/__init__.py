@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from incref import budget
 from incref.frontends.scenario.compiler import compile_scenario
 from incref.frontends.scenario.parser import parse, read_file
 from incref.ir.program import Program
@@ -15,7 +16,10 @@ from incref.ir.program import Program
 def parse_file(path: str | Path, params: Mapping[str, int] | None = None) -> Program:
     """A scenario file as a scenario-level `Program`, parameters set from `params`."""
     text = read_file(path)
-    return compile_scenario(parse(text, str(path), Path(path).stem), params)
+    budget.check("reading the scenario")
+    tree = parse(text, str(path), Path(path).stem)
+    budget.check("parsing the scenario")
+    return compile_scenario(tree, params)
 
 
 def parse_text(text: str, params: Mapping[str, int] | None = None, file: str = "<string>") -> Program:

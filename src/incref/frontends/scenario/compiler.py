@@ -25,9 +25,11 @@ operator table.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from incref import budget
 from incref.errors import InputError, UsageError
 from incref.frontends.scenario import ast
 from incref.ir.program import (
@@ -110,6 +112,9 @@ _CAS_FAIL_DEFAULT = {Order.ACQ_REL: Order.ACQ, Order.REL: Order.RLX}
 _NEGATED = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 
 _INT64 = 2**63
+# constants fold exactly, so that a constant which overflows is refused where it is written
+# (the IR's own operators wrap to 64 bits, as the running program does)
+_EXACT_OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "<<": operator.lshift, ("un", "-"): operator.neg}
 
 
 def compile_scenario(scenario: ast.Scenario, params: Mapping[str, int] | None = None) -> Program:
@@ -264,7 +269,7 @@ class _Compiler:
         if isinstance(expr, ast.Un):
             operand = self.lower(expr.operand, resolve, herd_eq)
             if isinstance(operand, Const):
-                return self._fold(UNARY_OPS[expr.op], (operand.value,), expr)
+                return self._fold(_EXACT_OPS.get(("un", expr.op), UNARY_OPS[expr.op]), (operand.value,), expr)
             return UnOp(expr.op, operand)
         op = expr.op
         if op == "=":
@@ -276,7 +281,7 @@ class _Compiler:
         if isinstance(left, Const) and isinstance(right, Const):
             if op in ("<<", ">>") and not 0 <= right.value < 64:
                 raise self.error(f"shift by {right.value}; shifts take 0 to 63", expr.pos)
-            return self._fold(BINARY_OPS[op], (left.value, right.value), expr)
+            return self._fold(_EXACT_OPS.get(op, BINARY_OPS[op]), (left.value, right.value), expr)
         return BinOp(op, left, right)
 
     def _fold(self, function, args, expr: ast.Expr) -> Const:
@@ -311,6 +316,7 @@ class _Compiler:
     def _block(self, stmts, state: _ThreadState) -> list[Instr]:
         out: list[Instr] = []
         for stmt in stmts:
+            budget.check("compiling the scenario")
             code = self._stmt(stmt, state)
             self.size += sum(not isinstance(i, Label) for i in code)
             if self.size > MAX_INSTRUCTIONS:
@@ -505,9 +511,11 @@ class _Compiler:
 
     def _thread_id(self, node: ast.ThreadReg) -> int:
         if node.thread.isdigit():
-            tid = int(node.thread)
-            if tid >= len(self.threads):
-                raise self.error(f"no thread {tid}: threads are numbered 0 to {len(self.threads) - 1}", node.pos)
+            number = node.thread.lstrip("0") or "0"
+            if len(number) > 9 or int(number) >= len(self.threads):  # compared before any huge int is made
+                shown = number if len(number) <= 12 else number[:12] + "..."
+                raise self.error(f"no thread {shown}: threads are numbered 0 to {len(self.threads) - 1}", node.pos)
+            tid = int(number)
         elif node.thread in self.single:
             tid = self.single[node.thread]
         else:

@@ -389,7 +389,7 @@ class _ToAst(Transformer):
         token = children[0]
         if len(token) > MAX_DIGITS:
             raise self._error(f"number {token[:12]}... is too large (at most {MAX_DIGITS} digits)", _tok_pos(token))
-        value = int(token, 0)
+        value = int(token, 16) if token[:2].lower() == "0x" else int(token, 10)  # `010` is ten, as in herd7
         if value >= 2**63:
             raise self._error(f"number {token} does not fit in 64 bits", _tok_pos(token))
         return ast.Num(value, _tok_pos(token))

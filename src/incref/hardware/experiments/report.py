@@ -34,24 +34,27 @@ def findings(result: ExperimentResult) -> list[str]:
     return [f"skipped: {result.skipped}"] if result.skipped else []
 
 
+LOCK = "with lock: counter += 1"
+
+
 @findings.register
 def _(result: PythonRace) -> list[str]:
     env = result.environment
     plain = result.case("counter += 1")
     call = result.case("counter = counter + one()")
     out = [
-        f"`{c.statement}` ({c.target}): {c.lost:,} of {c.expected:,} increments lost "
-        f"({c.lost_per_million:,.0f} per million)"
+        f"`{c.statement}` ({c.target}): {c.lost_per_million.text()}, {result.threads} threads x "
+        f"{result.increments:,} increments"
         for c in result.cases
     ]
     steps = " / ".join(plain.bytecode)
-    if env.gil_enabled and plain.lost == 0:
+    if env.gil_enabled and plain.lost_per_million.high == 0:
         out.append(
             f"Zero lost for `{plain.statement}` is not a guarantee: it is {len(plain.bytecode)} bytecode "
             f"instructions ({steps}), and the GIL holder is switched out only at an eval-breaker check "
             f"(a backward jump or a call, after the {env.switch_interval_s * 1000:g} ms switch interval), "
-            f"which never falls between that load and store. Put a call between them and "
-            f"{call.lost:,} of {call.expected:,} were lost with the GIL on."
+            f"which never falls between that load and store. With a call between them, the GIL on: "
+            f"{call.lost_per_million.text()}."
         )
     elif env.gil_enabled:
         out.append(f"Even with the GIL, `{plain.statement}` ({steps}) lost increments: it is not atomic.")
@@ -59,6 +62,14 @@ def _(result: PythonRace) -> list[str]:
         out.append(
             f"The GIL is off: threads run at once and `{plain.statement}` ({steps}) is a plain "
             f"load, add, store race — the lost increment of the model, one level up."
+        )
+    locked = next((c for c in result.cases if c.statement == LOCK), None)
+    if locked is not None:
+        kept = "none lost in any run" if locked.lost_per_million.high == 0 else "STILL LOST increments"
+        out.append(
+            f"A threading.Lock around it (`{locked.statement}`): {kept}; it costs "
+            f"{locked.ns_per_increment.text(1)} against {plain.ns_per_increment.text(1)} without it "
+            f"({result.threads} threads' wall time over all their increments)."
         )
     return out
 
@@ -92,8 +103,8 @@ def _(result: ForkCow) -> list[str]:
 def _(result: Contention) -> list[str]:
     env, n = result.environment, result.threads
     out = [
-        f"{n} threads vs 1, same work per thread: shared object {result.ratio('shared'):.2f}x the time, "
-        f"private objects {result.ratio('private'):.2f}x (1.00x is perfect scaling)."
+        f"{n} threads vs 1, same work per thread: shared object {result.ratios('shared').text(2)} the time, "
+        f"private objects {result.ratios('private').text(2)} (1.00x is perfect scaling)."
     ]
     if n > (env.usable_cores or 1):
         out.append(f"{n} threads on {env.usable_cores} usable cores: threads share cores, so ratios include that.")
@@ -112,7 +123,7 @@ def _(result: Contention) -> list[str]:
     else:
         out.append(
             f"With the GIL off, {n} threads writing one object's count took "
-            f"{result.shared_over_private():.2f}x as long as "
+            f"{result.shared_over_private().text(2)} as long as "
             "writing private objects: the price of the count's cache line moving between cores."
         )
     return out
@@ -125,18 +136,19 @@ def measurements(result: ExperimentResult) -> RenderableType:
 
 @measurements.register
 def _(result: PythonRace) -> RenderableType:
-    table = Table(title=f"python-race: {result.threads} threads x {result.increments:,} increments")
-    for col in ("target", "statement", "expected", "final", "lost", "lost / million", "seconds"):
+    table = Table(
+        title=f"python-race: {result.threads} threads x {result.increments:,} increments, {result.runs} runs per case"
+    )
+    for col in ("target", "statement", "expected", "lost per run", "lost / million (median)", "ns / increment"):
         table.add_column(col, justify="left" if col in ("target", "statement") else "right")
     for c in result.cases:
         table.add_row(
             c.target,
             c.statement,
             f"{c.expected:,}",
-            f"{c.final:,}",
-            f"{c.lost:,}",
-            f"{c.lost_per_million:,.0f}",
-            f"{c.seconds:.3f}",
+            ", ".join(f"{lost:,}" for lost in c.lost_runs),
+            f"{c.lost_per_million.median:,.0f}",
+            f"{c.ns_per_increment.median:.1f} ({c.ns_per_increment.low:.1f}–{c.ns_per_increment.high:.1f})",
         )
     return table
 

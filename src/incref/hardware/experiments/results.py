@@ -41,28 +41,108 @@ class Environment:
         return asdict(self)
 
 
+WIDE = 0.25  # runs whose range exceeds a quarter of their median disagree: show the range
+
+
+@dataclass(frozen=True)
+class Spread:
+    """One figure measured in several runs: its median and the range of the runs.
+
+    Thread timing decides how many increments a run loses and how long it takes, so one
+    run's number can mislead (one tour once said 0 lost where other runs lost 160,000 to
+    260,000). A figure is therefore the median of its runs with their range, and it is
+    *shown* as the range whenever the runs disagree by more than `WIDE` of the median."""
+
+    values: tuple[float, ...]
+    unit: str
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    @property
+    def low(self) -> float:
+        return min(self.values)
+
+    @property
+    def high(self) -> float:
+        return max(self.values)
+
+    @property
+    def wide(self) -> bool:
+        return self.high - self.low > WIDE * abs(self.median)
+
+    def text(self, digits: int = 0) -> str:
+        """`200,000 per million (median of 5 runs, 150,000–250,000)` or, when the runs
+        disagree, `150,000–250,000 per million (5 runs, median 200,000)`."""
+
+        def num(x: float) -> str:
+            return f"{x:,.{digits}f}"
+
+        n, unit = len(self.values), self.unit if self.unit == "x" else " " + self.unit  # 2.00x, 5 ns
+        if n == 1:
+            return f"{num(self.median)}{unit} (1 run)"
+        if self.low == self.high:
+            return f"{num(self.median)}{unit} (in each of {n} runs)"
+        if self.wide:
+            return f"{num(self.low)}–{num(self.high)}{unit} ({n} runs, median {num(self.median)})"
+        return f"{num(self.median)}{unit} (median of {n} runs, range {num(self.low)}–{num(self.high)})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "median": self.median,
+            "low": self.low,
+            "high": self.high,
+            "runs": list(self.values),
+            "unit": self.unit,
+            "shown_as_range": self.wide,
+        }
+
+
 @dataclass(frozen=True)
 class RaceCase:
+    """One statement run `len(finals)` times by every thread, `expected` increments each
+    time; `finals` and `seconds` hold each run's final value and wall time."""
+
     target: str
     statement: str
     bytecode: tuple[str, ...]
     expected: int
-    final: int
-    seconds: float
+    finals: tuple[int, ...]
+    seconds: tuple[float, ...]
+
+    @property
+    def lost_runs(self) -> tuple[int, ...]:
+        return tuple(self.expected - f for f in self.finals)
 
     @property
     def lost(self) -> int:
-        return self.expected - self.final
+        """The median run's lost increments (`median_low`: a count some run really had)."""
+        return statistics.median_low(self.lost_runs)
 
     @property
-    def lost_per_million(self) -> float:
-        return 1e6 * self.lost / self.expected
+    def lost_per_million(self) -> Spread:
+        return Spread(tuple(1e6 * lost / self.expected for lost in self.lost_runs), "lost per million")
+
+    @property
+    def ns_per_increment(self) -> Spread:
+        """Wall time of a run over all its threads' increments: what one increment costs
+        the program (with the GIL the threads take turns, so this is the serial cost)."""
+        return Spread(tuple(1e9 * s / self.expected for s in self.seconds), "ns per increment")
 
     def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["bytecode"] = list(self.bytecode)
-        out.update(lost=self.lost, lost_per_million=round(self.lost_per_million, 1))
-        return out
+        return {
+            "target": self.target,
+            "statement": self.statement,
+            "bytecode": list(self.bytecode),
+            "expected": self.expected,
+            "finals": list(self.finals),
+            "seconds": list(self.seconds),
+            "lost_runs": list(self.lost_runs),
+            "lost": self.lost,
+            "lost_per_million": self.lost_per_million.to_json(),
+            "ns_per_increment": self.ns_per_increment.to_json(),
+        }
 
 
 @dataclass(frozen=True)
@@ -145,6 +225,7 @@ class ExperimentResult:
 class PythonRace(ExperimentResult):
     threads: int = 0
     increments: int = 0
+    runs: int = 0
     cases: tuple[RaceCase, ...] = ()
 
     def case(self, statement: str) -> RaceCase:
@@ -154,6 +235,7 @@ class PythonRace(ExperimentResult):
         return {
             "threads": self.threads,
             "increments_per_thread": self.increments,
+            "runs": self.runs,
             "cases": [c.to_json() for c in self.cases],
         }
 
@@ -196,14 +278,21 @@ class Contention(ExperimentResult):
     def row(self, sharing: str, threads: int) -> ContentionRow:
         return next(r for r in self.rows if r.sharing == sharing and r.threads == threads)
 
-    def ratio(self, sharing: str) -> float:
-        """best time(N threads) / best time(1 thread), same work per thread: 1.0 is
-        perfect scaling."""
-        return self.row(sharing, self.threads).best_s / self.row(sharing, 1).best_s
+    def ratios(self, sharing: str) -> Spread:
+        """time(N threads) / time(1 thread) in each repeat, same work per thread: 1.0 is
+        perfect scaling. The probe interleaves the configurations, so the two times of
+        one repeat were taken moments apart, under the same load."""
+        many, one = self.row(sharing, self.threads), self.row(sharing, 1)
+        return Spread(tuple(n / o for n, o in zip(many.runs_s, one.runs_s, strict=True)), "x")
 
-    def shared_over_private(self) -> float:
-        """At N threads: what writing one shared count costs over writing private ones."""
-        return self.row("shared", self.threads).best_s / self.row("private", self.threads).best_s
+    def ratio(self, sharing: str) -> float:
+        return self.ratios(sharing).median
+
+    def shared_over_private(self) -> Spread:
+        """At N threads, per repeat: what writing one shared count costs over writing
+        private ones."""
+        shared, private = self.row("shared", self.threads), self.row("private", self.threads)
+        return Spread(tuple(s / p for s, p in zip(shared.runs_s, private.runs_s, strict=True)), "x")
 
     def ns_per_reference(self, sharing: str, threads: int) -> float:
         """Wall time per reference-count write pair (incref + decref) of one thread."""
@@ -218,5 +307,6 @@ class Contention(ExperimentResult):
             "rows": [r.to_json() for r in self.rows],
             "ratio_shared": round(self.ratio("shared"), 3),
             "ratio_private": round(self.ratio("private"), 3),
-            "shared_over_private": round(self.shared_over_private(), 3),
+            "shared_over_private": round(self.shared_over_private().median, 3),
+            "ratios": {sharing: self.ratios(sharing).to_json() for sharing in ("shared", "private")},
         }

@@ -1,37 +1,40 @@
-"""Axiomatic memory models written as data (a small `.cat` language, `cat.py`).
+"""Axiomatic memory models written as data: herd7-style `.cat` files in
+`incref/models/cat/` (one per model; shared definitions and the prelude every model
+starts from in `incref/models/cat/lib/`), read by `cat.py`. Python holds no model text,
+only the mapping from IR events to a model's event sets where an architecture needs one
+(`armv8.py`).
 
-Each module holds one model's text and cites the paper or herd7 `.cat` file it is written
-from. `get(name)` compiles a model once (`sc`, `tso`, `pso`, `armv8`, `rc11`, `c11`).
-Every model text is preceded by `PRELUDE`: the derived relations herd7 gives every model.
+`get(name)` compiles a built-in model once; `NAMES` lists them, in the order the CLI
+shows them.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from importlib import import_module
+from pathlib import Path
 
 from incref.errors import UsageError
 from incref.models.axiomatic.cat import Model
 
-NAMES = ("sc", "tso", "pso", "armv8", "rc11", "c11")
+FOLDER = Path(__file__).resolve().parent.parent / "cat"
+_ORDER = ("sc", "tso", "pso", "armv8", "rc11", "c11")
 
-# herd7's standard derived relations ("Herding cats", TOPLAS 2014, section 4.1)
-PRELUDE = """
-let fr = rf^-1 ; co
-let po-loc = po & loc
-let rfe = rf & ext
-let rfi = rf & int
-let coe = co & ext
-let coi = co & int
-let fre = fr & ext
-let fri = fr & int
-let com = rf | co | fr
-"""
+
+def _names() -> tuple[str, ...]:
+    found = {p.stem for p in FOLDER.glob("*.cat")}
+    return tuple(n for n in _ORDER if n in found) + tuple(sorted(found - set(_ORDER)))
+
+
+NAMES = _names()
+
+
+def path(name: str) -> Path:
+    """The `.cat` file of built-in model `name`."""
+    if name not in NAMES:
+        raise UsageError(f"unknown model {name!r} (known: {', '.join(NAMES)})")
+    return FOLDER / f"{name}.cat"
 
 
 @cache
 def get(name: str) -> Model:
-    if name not in NAMES:
-        raise UsageError(f"unknown model {name!r} (known: {', '.join(NAMES)})")
-    module = import_module(f"incref.models.axiomatic.{name}")
-    return Model(name, module.SOURCE, PRELUDE + module.TEXT)
+    return Model(name, path(name))

@@ -23,8 +23,9 @@ graph — any completion keeps its cycle — which is how the engine prunes earl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError
@@ -32,10 +33,12 @@ from lark.exceptions import LarkError
 from incref.models.axiomatic import relalg as ra
 
 GRAMMAR = r"""
-start: stmt*
+start: title? stmt*
+title: (NAME | STRING)+
 stmt: "let" NAME "=" rel               -> let
     | CHECK rel "as" NAME              -> axiom
-    | "flag" rel "as" NAME             -> flag
+    | "flag" "~" "empty" rel "as" NAME -> flag
+    | "include" STRING                 -> include
 CHECK: "acyclic" | "irreflexive" | "empty"
 ?rel: diff | rel "|" diff              -> union
 ?diff: inter | diff "\\" inter         -> diff
@@ -56,7 +59,8 @@ CHECK: "acyclic" | "irreflexive" | "empty"
       | "domain" "(" rel ")"           -> sdomain
       | "range" "(" rel ")"            -> srange
       | "(" set ")"
-NAME: /(?!(let|as|flag|acyclic|irreflexive|empty|domain|range)\b)[A-Za-z_][A-Za-z0-9_.\-]*/
+NAME: /(?!(let|as|flag|include|acyclic|irreflexive|empty|domain|range)\b)[A-Za-z_][A-Za-z0-9_.\-]*/
+STRING: /"[^"\n]*"/
 COMMENT: /\(\*(.|\n)*?\*\)/ | /#[^\n]*/
 %import common.WS
 %ignore WS
@@ -64,6 +68,9 @@ COMMENT: /\(\*(.|\n)*?\*\)/ | /#[^\n]*/
 """
 
 _PARSER = Lark(GRAMMAR, parser="lalr")
+
+LIBRARY = Path(__file__).resolve().parent.parent / "cat" / "lib"
+PRELUDE = LIBRARY / "prelude.cat"
 
 # Base relations a graph provides; `rf` and `co` are the only ones a candidate changes.
 DYNAMIC = frozenset({"rf", "co"})
@@ -140,8 +147,13 @@ def _unary(op):
 
 
 class _Compile(Transformer):
-    def __init__(self) -> None:
+    """Compiles statements in order; `include` compiles another file into the same
+    environment, found by `load` (which knows the search path and the include stack)."""
+
+    def __init__(self, load: Callable[[str], None]) -> None:
         super().__init__()
+        self.load = load
+        self.heading = ""
         self.lets: dict[str, Node] = {}
         self.axioms: list[Axiom] = []
         self.base = {
@@ -150,12 +162,17 @@ class _Compile(Transformer):
         self.sets: dict[str, Node] = {}
 
     # --- statements
+    def title(self, parts: list[Token]) -> None:
+        if not self.heading:
+            self.heading = " ".join(p.strip('"') for p in parts)
+
     @v_args(inline=True)
     def let(self, name: Token, node: Node) -> None:
-        key = str(name)
-        if key in self.lets or key in BASE:
-            raise CatError(f"relation {key!r} defined twice")
-        self.lets[key] = node
+        self.lets[str(name)] = node  # a later `let` shadows an earlier one, as in herd7
+
+    @v_args(inline=True)
+    def include(self, name: Token) -> None:
+        self.load(name.strip('"'))
 
     @v_args(inline=True)
     def axiom(self, kind: Token, node: Node, name: Token) -> None:
@@ -169,11 +186,11 @@ class _Compile(Transformer):
     @v_args(inline=True)
     def ref(self, name: Token) -> Node:
         key = str(name)
-        if key in self.base:
-            return self.base[key]
-        if key not in self.lets:
+        if key in self.lets:
+            return self.lets[key]
+        if key not in self.base:
             raise CatError(f"unknown relation {key!r}")
-        return self.lets[key]
+        return self.base[key]
 
     def zero(self, _children) -> Node:
         return Node(lambda env, sets: ra.empty(len(env["id"])), frozenset(), True)
@@ -232,20 +249,42 @@ def _set(sets: Mapping[str, int], key: str) -> int:
 
 
 class Model:
-    """One axiomatic model compiled from its text. `name` is the CLI name, `source` the
-    paper or .cat file it is written from."""
+    """One axiomatic model compiled from a `.cat` file: `name` is what the CLI calls it,
+    `source` the file's title line (the paper or herd7 file it is written from), `text`
+    the file as written. `include "f.cat"` is searched beside the including file, then in
+    `cat_path`, then in the package's library (`incref/models/cat/lib`, which also holds
+    the prelude loaded before every model)."""
 
-    def __init__(self, name: str, source: str, text: str):
+    def __init__(self, name: str, path: Path, cat_path: Sequence[Path] = ()):
         self.name = name
-        self.source = source
-        self.text = text
-        compiler = _Compile()
-        try:
-            compiler.transform(_PARSER.parse(text))
-        except LarkError as exc:
-            if isinstance(getattr(exc, "orig_exc", None), CatError):
-                raise exc.orig_exc from None
-            raise CatError(f"model {name}: {exc}") from None
+        self.path = Path(path)
+        self.text = self.path.read_text(encoding="utf-8")
+        search = [Path(p) for p in cat_path] + [LIBRARY]
+        stack: list[Path] = []
+
+        def load(file: Path) -> None:
+            if file in stack:
+                raise CatError(f"include cycle: {' -> '.join(p.name for p in [*stack, file])}")
+            stack.append(file)
+            try:
+                compiler.transform(_PARSER.parse(file.read_text(encoding="utf-8")))
+            except LarkError as exc:
+                if isinstance(getattr(exc, "orig_exc", None), CatError):
+                    raise exc.orig_exc from None
+                raise CatError(f"{file}: {exc}") from None
+            stack.pop()
+
+        def include(name: str) -> None:
+            for folder in [stack[-1].parent, *search]:
+                if (folder / name).is_file():
+                    return load((folder / name).resolve())
+            raise CatError(f"{stack[-1]}: include {name!r}: no such file beside it or in the cat path")
+
+        compiler = _Compile(include)
+        load(PRELUDE)
+        compiler.heading = ""
+        load(self.path.resolve())
+        self.source = compiler.heading
         self.lets = compiler.lets
         self.axioms = [a for a in compiler.axioms if a.kind != "flag"]
         self.flags = [a for a in compiler.axioms if a.kind == "flag"]

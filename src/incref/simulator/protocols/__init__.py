@@ -33,6 +33,7 @@ from importlib import import_module
 from pathlib import Path
 
 from incref.errors import InputError, UsageError
+from incref.frontends.text import read_source
 
 INTERCONNECTS = ("bus", "directory")
 
@@ -168,10 +169,7 @@ def load(spec: str, interconnect: str = "bus") -> Protocol:
     path = Path(spec)
     if not path.suffix or not path.exists():
         raise UsageError(f"unknown protocol {spec!r} (known: {', '.join(REGISTRY)}, or a protocol file)")
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read protocol file: {exc}", file=str(path)) from None
+    text = read_source(path, "protocol table")
     return parse(text, name=path.stem, interconnect=interconnect, file=str(path))
 
 
@@ -195,10 +193,12 @@ def parse(text: str, *, name: str, interconnect: str, file: str = "<protocol>", 
             raise InputError("expected `table cache` or `table home` first", file, lineno, 1, raw)
         else:
             blocks[-1][2].append((lineno, line))
+    header_line: dict[str, int] = {}
     for role, lineno, lines in blocks:
         if role in tables:
             raise InputError(f"table {role} given twice", file, lineno, 1)
         tables[role] = _parse_table(role, lines, file, lineno)
+        header_line[role] = lineno
     for role in ROLES:
         if role not in tables:
             raise InputError(f"protocol has no `table {role}`", file, None)
@@ -208,7 +208,8 @@ def parse(text: str, *, name: str, interconnect: str, file: str = "<protocol>", 
                 f"table {role}: a {interconnect} raises the events {', '.join(missing)}, "
                 "which the table has no column for",
                 file,
-                None,
+                header_line[role],
+                1,
             )
     if interconnect == "bus":
         odd = sorted(
@@ -216,7 +217,10 @@ def parse(text: str, *, name: str, interconnect: str, file: str = "<protocol>", 
         )
         if odd:
             raise InputError(
-                f"table cache: a bus carries the requests {', '.join(BUS_REQUESTS)}, not {', '.join(odd)}", file, None
+                f"table cache: a bus carries the requests {', '.join(BUS_REQUESTS)}, not {', '.join(odd)}",
+                file,
+                header_line["cache"],
+                1,
             )
     return Protocol(name=name, interconnect=interconnect, cache=tables["cache"], home=tables["home"], source=source)
 
@@ -250,7 +254,7 @@ def _parse_table(role: str, lines: list[tuple[int, str]], file: str, start: int)
         else:
             rows.append((lineno, line))
     if not states or not events:
-        raise InputError(f"table {role} needs `states` and `events` lines", file, start, None)
+        raise InputError(f"table {role} needs `states` and `events` lines", file, start, 1)
     table = Table(role, tuple(states), events, states, {})
     cells: dict[tuple[str, str], Cell] = {}
     header_seen = False
@@ -285,13 +289,13 @@ def _parse_table(role: str, lines: list[tuple[int, str]], file: str, start: int)
     for state in states:
         for event in events:
             if (state, event) not in cells:
-                raise InputError(f"table {role}: missing cell ({state}, {event})", file, start, None)
+                raise InputError(f"table {role}: missing cell ({state}, {event})", file, start, 1)
     return replace(table, cells=cells)
 
 
 def _parse_cell(text: str, table: Table, file: str | None, lineno: int, line: str | None = None) -> Cell:
     text = text.strip()
-    column = (line.find(text) + 1) if line and text else None
+    column = (line.find(text) + 1) if line and text else 1
 
     def fail(message: str) -> InputError:
         return InputError(f"table {table.role}: {message}", file, lineno or None, column, line)
