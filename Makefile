@@ -42,6 +42,7 @@ fuzz: $(STAMP)
 
 conformance: $(STAMP)
 	$(BIN)/python benchmarks/conformance.py
+	$(BIN)/python benchmarks/conformance_genmc.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -1,8 +1,9 @@
 """Front ends: everything that turns a user's scenario into IR.
 
 `load_program` is the one entry point the CLI and the API use: a bundled example name, a
-native scenario file (`.inc`, `incref.frontends.scenario`) or a herd7 litmus file
-(`.litmus`, `incref.frontends.litmus`). The Python builder (`incref.frontends.builder`)
+native scenario file (`.inc`, `incref.frontends.scenario`), a herd7 litmus file
+(`.litmus`, `incref.frontends.litmus`) or a C program (`.c`, `incref.frontends.c`, whose
+`--set` parameters are preprocessor macros). The Python builder (`incref.frontends.builder`)
 produces the same IR from code."""
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ def load_program(spec: str, params: Mapping[str, int] | None = None) -> Program:
     if not spec.strip():
         raise UsageError(f"{spec!r} names no scenario (give an example's name or the path of a scenario file)")
     path = Path(spec)
+    if path.suffix == ".c":
+        if not path.is_file():
+            raise _missing(path, spec, "no such C file")
+        from incref.frontends import c
+
+        return c.parse_file(path, params)
     if path.suffix == ".litmus":
         if not path.is_file():
             raise _missing(path, spec, "no such litmus file")

@@ -371,6 +371,16 @@ class Decref:
 
 
 @dataclass(frozen=True, slots=True)
+class Gil:
+    """Scenario level: the C API's `PyGILState_Ensure` (acquire) / `PyGILState_Release`.
+    The scheme says what it is: the GIL of the classic builds (a lock), nothing in the
+    free-threaded ones (CPython 3.13t: attaching a thread state takes no global lock)."""
+
+    acquire: bool
+    origin: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Free:
     """Release `obj`'s memory: writes 1 to `obj.freed`. Any later (operational) or
     not-happens-before (axiomatic) access to one of the object's fields is a use after
@@ -407,12 +417,13 @@ Instr = (
     | Label
     | Incref
     | Decref
+    | Gil
     | Free
     | ObjOp
 )
 
 MEMORY_INSTRS = (Load, Store, Rmw, Cas)
-SCENARIO_LEVEL = (Incref, Decref)
+SCENARIO_LEVEL = (Incref, Decref, Gil)
 
 
 # --------------------------------------------------------------------------- objects, threads
@@ -680,6 +691,8 @@ def describe(instr: Instr) -> str:
             return f"decref {o}"
         case Free(obj=o):
             return f"free {o}"
+        case Gil(acquire=a):
+            return "PyGILState_Ensure" if a else "PyGILState_Release"
         case ObjOp(kind=k, obj=o):
             return f"-- {k} {o}"
     raise IRError(f"not an instruction: {instr!r}")

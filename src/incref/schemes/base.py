@@ -21,15 +21,18 @@ from incref.ir.program import (
     Decref,
     Expr,
     Free,
+    Gil,
     Incref,
     Instr,
     Label,
     Load,
+    Lock,
     ObjectInfo,
     ObjOp,
     Order,
     Program,
     Thread,
+    Unlock,
     Var,
     link,
 )
@@ -43,6 +46,7 @@ class Expansion:
     tid: int
     nthreads: int
     _counter: list[int] = field(default_factory=lambda: [0])
+    holds_gil: bool = False  # the thread is between PyGILState_Ensure and Release here
 
     def reg(self, hint: str = "t") -> str:
         self._counter[0] += 1
@@ -87,6 +91,11 @@ class Scheme:
     def decref(self, obj: ObjectInfo, x: Expansion) -> list[Instr]:
         raise NotImplementedError
 
+    def gil(self, acquire: bool, x: Expansion) -> list[Instr]:
+        """`PyGILState_Ensure`/`Release` (a C program's `Gil`): the free-threaded builds
+        have no GIL, so by default nothing; the classic builds' schemes take the lock."""
+        return []
+
     def thread_exit(self, objects: Mapping[str, ObjectInfo], x: Expansion) -> list[Instr]:
         """Code a thread runs after its scenario code ends: biased counting merges the
         objects queued to their owner (CPython `_Py_brc_remove_thread`), sharded counting
@@ -123,7 +132,10 @@ def apply_scheme(program: Program, scheme: Scheme) -> Program:
     nthreads = len(program.threads)
     locations = dict(program.locations)
     objects: dict[str, ObjectInfo] = {}
+    memory = {name: obj for name, obj in program.objects.items() if not obj.attrs.get("refcounted", 1)}
     for name, obj in program.objects.items():
+        if name in memory:
+            continue  # a C program's malloc block: freed by free(), no count to lay out
         for loc in (obj.refcnt,):
             locations.pop(loc, None)
         count_fields = scheme.layout(obj, nthreads)
@@ -140,11 +152,17 @@ def apply_scheme(program: Program, scheme: Scheme) -> Program:
     for t in program.threads:
         budget.check(f"expanding the {scheme.name} scheme")
         threads.append(Thread(t.tid, _expand_thread(t, objects, scheme, Expansion(t.tid, nthreads)), t.name))
-    return replace(program, locations=locations, objects=objects, threads=tuple(threads), scheme=scheme.name)
+    for t in threads:
+        for instr in t.code:
+            if isinstance(instr, (Lock, Unlock)):
+                locations.setdefault(instr.lock, 0)
+    return replace(
+        program, locations=locations, objects={**objects, **memory}, threads=tuple(threads), scheme=scheme.name
+    )
 
 
 def _has_ops(program: Program) -> bool:
-    return any(isinstance(i, (Incref, Decref)) for t in program.threads for i in t.code)
+    return any(isinstance(i, (Incref, Decref, Gil)) for t in program.threads for i in t.code)
 
 
 def _expand_thread(thread: Thread, objects: dict[str, ObjectInfo], scheme: Scheme, x: Expansion) -> tuple[Instr, ...]:
@@ -156,11 +174,14 @@ def _expand_thread(thread: Thread, objects: dict[str, ObjectInfo], scheme: Schem
         if isinstance(instr, Incref):
             obj = objects[instr.obj]
             out.append(ObjOp("incref", obj.name, +1))
-            out.extend(_tag(scheme.incref(obj, x), f"incref {obj.name}"))
+            out.extend(_tag(scheme.incref(obj, x), instr.origin or f"incref {obj.name}"))
         elif isinstance(instr, Decref):
             obj = objects[instr.obj]
             out.append(ObjOp("decref", obj.name, -1))
-            out.extend(_tag(scheme.decref(obj, x), f"decref {obj.name}"))
+            out.extend(_tag(scheme.decref(obj, x), instr.origin or f"decref {obj.name}"))
+        elif isinstance(instr, Gil):
+            x.holds_gil = instr.acquire
+            out.extend(_tag(scheme.gil(instr.acquire, x), instr.origin))
         else:
             out.append(instr)
     out.append(Label(f"@{len(thread.code)}"))

@@ -19,25 +19,41 @@ class Gil(Scheme):
     def globals(self, program):
         return {GIL: 0}
 
+    def gil(self, acquire, x):
+        return classic_gil(acquire)
+
     def incref(self, obj, x):
         r = x.reg()
-        return [
-            Lock(GIL),
-            Load(r, obj.refcnt, Order.NA),
-            Store(obj.refcnt, BinOp("+", Reg(r), Const(1)), Order.NA),
-            Unlock(GIL),
-        ]
+        return held(
+            x,
+            [
+                Load(r, obj.refcnt, Order.NA),
+                Store(obj.refcnt, BinOp("+", Reg(r), Const(1)), Order.NA),
+            ],
+        )
 
     def decref(self, obj, x):
         r = x.reg()
-        return [
-            Lock(GIL),
-            Load(r, obj.refcnt, Order.NA),
-            Assign(r, BinOp("-", Reg(r), Const(1))),
-            Store(obj.refcnt, Reg(r), Order.NA),
-            *free_when_zero(obj, Reg(r), x, ""),
-            Unlock(GIL),
-        ]
+        return held(
+            x,
+            [
+                Load(r, obj.refcnt, Order.NA),
+                Assign(r, BinOp("-", Reg(r), Const(1))),
+                Store(obj.refcnt, Reg(r), Order.NA),
+                *free_when_zero(obj, Reg(r), x, ""),
+            ],
+        )
+
+
+def held(x, code):
+    """`code` under the GIL: taken around it, unless the C program already holds it
+    (between `PyGILState_Ensure` and `Release`, where CPython's macros do no locking)."""
+    return code if x.holds_gil else [Lock(GIL), *code, Unlock(GIL)]
+
+
+def classic_gil(acquire):
+    """The classic builds' GIL as `PyGILState_Ensure`/`Release` take it."""
+    return [Lock(GIL)] if acquire else [Unlock(GIL)]
 
 
 SCHEME = Gil()

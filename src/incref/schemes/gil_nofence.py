@@ -27,6 +27,9 @@ class GilNoFence(Gil):
     def decref(self, obj, x):
         return _unordered(super().decref(obj, x), x)
 
+    def gil(self, acquire, x):
+        return _unordered(super().gil(acquire, x), x)
+
 
 def _unordered(code, x):
     """`gil`'s code with each lock/unlock replaced by its relaxed twin."""

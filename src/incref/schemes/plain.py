@@ -14,6 +14,12 @@ class Plain(Scheme):
     promise = "none: load, add, store can interleave and lose updates"
     source = "CPython Include/object.h (Py_INCREF/Py_DECREF without the GIL)"
 
+    def gil(self, acquire, x):
+        """The classic build: `PyGILState_Ensure` takes the GIL."""
+        from incref.schemes.gil import classic_gil
+
+        return classic_gil(acquire)
+
     def incref(self, obj, x):
         r = x.reg()
         return [
