@@ -92,7 +92,9 @@ def test_python_chapter_numbers_are_the_experiments():
         assert f"`{case['statement']}` ({case['target']}): " in story
     shared = chapter.data["pyobject-contention"]["ratio_shared"]
     # runs that disagree by more than 25% (a loaded machine) are shown as a range with the median
-    assert f"{shared:.2f}x" in story or f"median {shared:.2f})" in story
+    # (the story rounds the median its own way: match the printed number within rounding)
+    printed = [float(v) for v in re.findall(r"(\d+\.\d+)x|median (\d+\.\d+)", story) for v in v if v]
+    assert any(abs(v - shared) <= 0.011 for v in printed), (shared, printed)
 
 
 @pytest.mark.slow
